@@ -1,0 +1,50 @@
+"""Periodic chores woken by APScheduler: retention clean-up. Rows stay the only record."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from storage.db import Database
+from storage.models import utcnow
+from storage.repositories import Repositories
+
+log = logging.getLogger(__name__)
+
+UPDATE_IDS_KEPT = timedelta(days=7)  # Telegram redelivers for at most a day
+UNCONSENTED_KEPT = timedelta(days=7)  # someone who never said OK to the privacy notice
+
+
+async def apply_retention(
+    db: Database, retention_days: int, clock: Callable[[], datetime] = utcnow
+) -> tuple[int, int]:
+    """Delete what is past its retention period; returns (users forgotten, update ids pruned)."""
+    now = clock()
+    async with db.transaction() as session:
+        repos = Repositories(session)
+        users = await repos.users.forget_inactive(
+            seen_before=now - timedelta(days=retention_days),
+            unconsented_before=now - UNCONSENTED_KEPT,
+        )
+        updates = await repos.updates.prune(now - UPDATE_IDS_KEPT)
+    log.info("retention: %d users forgotten, %d update ids pruned", users, updates)
+    return users, updates
+
+
+def start_scheduler(db: Database, retention_days: int, timezone: str) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone=timezone)
+    scheduler.add_job(
+        apply_retention,
+        "cron",
+        hour=3,
+        minute=30,
+        args=(db, retention_days),
+        id="retention",
+        coalesce=True,
+        misfire_grace_time=6 * 3600,
+    )
+    scheduler.start()
+    return scheduler

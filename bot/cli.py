@@ -1,0 +1,139 @@
+"""`digibank` command line: run the bot, manage the database and the translations."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+
+from bot.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("digibank")
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request URL, and Bot API URLs contain the token.
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _settings() -> Settings:
+    try:
+        from dotenv import load_dotenv
+
+        load_dotenv(".env", override=False)
+        return load_settings()
+    except ConfigError as exc:
+        print(f"digibank: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_run(_args: argparse.Namespace) -> int:
+    settings = _settings()
+    _configure_logging()
+    from storage.db import schema_is_current, upgrade
+
+    if settings.database_url.startswith("sqlite"):
+        upgrade(settings.database_url)  # the embedded default keeps itself up to date
+    elif not asyncio.run(schema_is_current(settings.database_url)):
+        print(
+            "digibank: the database schema is not up to date: run `digibank db upgrade`",
+            file=sys.stderr,
+        )
+        return 2
+    return asyncio.run(_run(settings))
+
+
+async def _run(settings: Settings) -> int:
+    from bot.service import BotService
+
+    service = BotService(settings)
+    try:
+        await service.start()
+    except OSError as exc:
+        print(
+            f"digibank: PORT: cannot listen on port {settings.port} ({exc.strerror}); "
+            "set PORT to a free port",
+            file=sys.stderr,
+        )
+        await service.stop()
+        return 2
+    if settings.playground:
+        print(
+            f"\n  Digibank playground: open {service.web_url} in your browser.\n"
+            "  No TELEGRAM_BOT_TOKEN is set, so the bot talks to a local Telegram emulator:\n"
+            "  chat with it as one or more citizens, offline. Press Ctrl+C to stop.\n",
+            flush=True,
+        )
+    else:
+        print(f"digibank: running; health check at {service.web_url}/healthz", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        with contextlib.suppress(Exception):
+            await service.stop()
+    return 0
+
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    settings = _settings()
+    from storage.db import upgrade
+
+    upgrade(settings.database_url)
+    print("digibank: database schema is up to date")
+    return 0
+
+
+def cmd_i18n(args: argparse.Namespace) -> int:
+    from bot import catalogs
+
+    return catalogs.main(args.action, args.locale)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="digibank",
+        description="Telegram help desk for the digibanks of Flanders. "
+        "Configuration comes from the environment or a .env file (see README).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser(
+        "run",
+        help="run the bot (without TELEGRAM_BOT_TOKEN: an offline playground on 127.0.0.1)",
+        description="Run the bot: long polling, or webhook when WEBHOOK_URL is set. Without "
+        "TELEGRAM_BOT_TOKEN it starts a local Telegram emulator and a chat page instead.",
+    )
+    run.set_defaults(handler=cmd_run)
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser(
+        "upgrade", help="create or migrate the schema to the latest version"
+    ).set_defaults(handler=cmd_db_upgrade)
+    i18n = sub.add_parser("i18n", help="translations: extract, update, check, add a language")
+    i18n.add_argument(
+        "action",
+        choices=("extract", "update", "check", "compile", "add"),
+        help="extract: write locales/messages.pot; update: merge it into every .po; "
+        "check: fail on missing, fuzzy or mismatched messages; compile: write .mo files "
+        "(used when newer than their .po); add: start a new language",
+    )
+    i18n.add_argument("locale", nargs="?", help="language code for `add`, e.g. pl")
+    i18n.set_defaults(handler=cmd_i18n)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

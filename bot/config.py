@@ -1,0 +1,139 @@
+"""Settings from the environment (and an optional `.env`), validated once at start-up.
+
+A bad value raises `ConfigError` naming the variable; the CLI turns it into one line and
+exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from flows.i18n import SUPPORTED_LOCALES
+
+TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///digibank.db"
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None = None
+    api_base_url: str = "https://api.telegram.org"
+    database_url: str = DEFAULT_DATABASE_URL
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    port: int = 8080
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    default_locale: str = "nl"
+    timezone: str = "Europe/Brussels"
+    retention_days: int = 365
+
+    @property
+    def playground(self) -> bool:
+        """No token: run the offline playground (emulator + chat page) instead of Telegram."""
+        return self.bot_token is None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _url(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"{name}: expected an http(s) URL such as https://example.org, got {value!r}"
+        )
+    return value.rstrip("/")
+
+
+def normalise_database_url(value: str) -> str:
+    """Accept the usual spellings and pick the async driver we ship."""
+    try:
+        url = make_url(value)
+    except ArgumentError as exc:
+        raise ConfigError(f"DATABASE_URL: not a database URL ({exc})") from None
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        url = url.set(drivername="sqlite+aiosqlite")
+    elif backend in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+asyncpg")
+    else:
+        raise ConfigError(f"DATABASE_URL: use sqlite or postgresql, not {backend!r}")
+    return url.render_as_string(hide_password=False)
+
+
+def _int(name: str, value: str, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number, got {value!r}") from None
+    if not low <= number <= high:
+        raise ConfigError(f"{name}: must be between {low} and {high}, got {number}")
+    return number
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate settings; `env` defaults to the process environment."""
+    env = os.environ if env is None else env
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    token = get("TELEGRAM_BOT_TOKEN")
+    if token is not None and not TOKEN_PATTERN.match(token):
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN: does not look like a token from @BotFather (digits:letters)"
+        )
+
+    webhook_url = get("WEBHOOK_URL")
+    secret = get("WEBHOOK_SECRET")
+    if webhook_url is not None:
+        webhook_url = _url("WEBHOOK_URL", webhook_url)
+        if secret is None:
+            raise ConfigError("WEBHOOK_SECRET: required when WEBHOOK_URL is set")
+    if secret is not None and not SECRET_PATTERN.match(secret):
+        raise ConfigError("WEBHOOK_SECRET: use 1 to 256 characters from A-Z, a-z, 0-9, _ and -")
+
+    admins: set[int] = set()
+    for part in (get("ADMIN_TELEGRAM_IDS") or "").split(","):
+        if part.strip():
+            admins.add(_int("ADMIN_TELEGRAM_IDS", part.strip(), 1, 2**63 - 1))
+
+    locale = get("DEFAULT_LOCALE") or "nl"
+    if locale not in SUPPORTED_LOCALES:
+        raise ConfigError(f"DEFAULT_LOCALE: one of {', '.join(SUPPORTED_LOCALES)}, got {locale!r}")
+
+    timezone = get("TIMEZONE") or "Europe/Brussels"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIMEZONE: unknown time zone {timezone!r}") from None
+
+    return Settings(
+        bot_token=token,
+        api_base_url=_url(
+            "TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org"
+        ),
+        database_url=normalise_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
+        webhook_url=webhook_url,
+        webhook_secret=secret,
+        port=_int("PORT", get("PORT") or "8080", 1, 65535),
+        admin_ids=frozenset(admins),
+        default_locale=locale,
+        timezone=timezone,
+        retention_days=_int("RETENTION_DAYS", get("RETENTION_DAYS") or "365", 1, 3650),
+    )

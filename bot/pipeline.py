@@ -1,0 +1,119 @@
+"""One update: handled once, in one transaction, answered after it commits.
+
+Duplicates are recognised by update_id inside the same transaction. A failure rolls the
+transaction back; the citizen gets a short apology and the menu, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from telegram import ChatMember, Update
+from telegram.error import TelegramError
+
+from bot.delivery import Delivery, UserBlockedBot
+from bot.updates import to_event
+from flows import actions as act
+from flows import events
+from flows.context import FlowSettings
+from flows.engine import apology, handle_event
+from flows.i18n import resolve_locale
+from storage.db import Database
+from storage.models import utcnow
+from storage.repositories import Repositories
+
+log = logging.getLogger(__name__)
+
+
+class UpdatePipeline:
+    def __init__(
+        self,
+        db: Database,
+        delivery: Delivery,
+        settings: FlowSettings,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.delivery = delivery
+        self.settings = settings
+        self.clock = clock
+
+    async def process(self, update: Update) -> bool:
+        """Handle an update; True once it is committed (webhook answers 200 only then)."""
+        event = to_event(update, self.settings.bot_username)
+        query_id = update.callback_query.id if update.callback_query is not None else None
+        try:
+            actions = await self._handle(update, event)
+        except Exception as exc:
+            log.error("update %s failed: %s", update.update_id, type(exc).__name__, exc_info=exc)
+            return await self._recover(update.update_id, event, query_id)
+        if actions is not None and event is not None:
+            await self._deliver(event, actions, query_id)
+        return True
+
+    async def _handle(self, update: Update, event: events.Event | None) -> list[act.Action] | None:
+        update_id = update.update_id
+        async with self.db.transaction() as session:
+            repos = Repositories(session)
+            if not await repos.updates.claim(update_id, self.clock()):
+                log.info("update %s is a duplicate, skipped", update_id)
+                return None
+            member = update.my_chat_member
+            if member is not None and member.new_chat_member.status == ChatMember.BANNED:
+                await repos.users.mark_blocked(member.from_user.id, self.clock())
+            if event is None:
+                return None
+            actions = await handle_event(event, repos, self.settings, self.clock())
+            log.info("update %s handled: %s", update_id, type(event).__name__)
+            return actions
+
+    async def _deliver(
+        self, event: events.Event, actions: list[act.Action], query_id: str | None
+    ) -> None:
+        try:
+            await self._send_all(event, event.sender.chat_id, actions, query_id)
+        except UserBlockedBot:
+            await self._mark_blocked(event.sender.user_id)
+        except TelegramError as exc:
+            log.error("delivery to a chat failed: %s", type(exc).__name__)
+
+    async def _send_all(
+        self, event: events.Event, chat_id: int, outcome: list[act.Action], query_id: str | None
+    ) -> None:
+        toasted = False
+        for action in outcome:
+            await self.delivery.send(chat_id, action, query_id)
+            toasted |= isinstance(action, act.Toast)
+        if isinstance(event, events.ButtonPress):
+            if query_id is not None and not toasted:
+                await self.delivery.answer_press(query_id)
+            if event.message_id is not None:
+                await self.delivery.close_keyboard(chat_id, event.message_id)
+
+    async def _mark_blocked(self, user_id: int) -> None:
+        async with self.db.transaction() as session:
+            await Repositories(session).users.mark_blocked(user_id, self.clock())
+        log.info("a user blocked the bot; marked inactive")
+
+    async def _recover(
+        self, update_id: int, event: events.Event | None, query_id: str | None
+    ) -> bool:
+        """After a failure: remember the update (no endless redelivery) and apologise."""
+        try:
+            async with self.db.transaction() as session:
+                repos = Repositories(session)
+                await repos.updates.claim(update_id, self.clock())
+                user = await repos.users.get(event.sender.user_id) if event else None
+        except Exception as exc:  # the database itself is down: let Telegram redeliver
+            log.error("could not record failed update %s: %s", update_id, type(exc).__name__)
+            return False
+        if event is not None:
+            locale = resolve_locale(
+                user.locale if user else None,
+                event.sender.language_code,
+                self.settings.default_locale,
+            )
+            await self._deliver(event, [apology(locale)], query_id)
+        return True

@@ -1,0 +1,160 @@
+"""Wires everything that runs: PTB application, pipeline, web server, scheduler.
+
+Three modes, chosen by the settings:
+- polling (a token, no WEBHOOK_URL),
+- webhook (a token and WEBHOOK_URL: our aiohttp server receives Telegram's POSTs),
+- playground (no token: the Bot API emulator and a chat page on 127.0.0.1, offline).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from telegram import Update
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot import chores, commands
+from bot.config import Settings
+from bot.delivery import Delivery, RetryPolicy
+from bot.ordering import ChatLocks, ChatOrderedProcessor
+from bot.pipeline import UpdatePipeline
+from bot.web import build_web_app, webhook_route
+from flows.context import FlowSettings
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Knobs the tests turn to run fast; production uses the defaults."""
+
+    poll_timeout: float = 10.0
+    retry: RetryPolicy = RetryPolicy()  # noqa: RUF009 (frozen, shared safely)
+    host: str = "0.0.0.0"
+    run_scheduler: bool = True
+    publish_commands: bool = True
+
+
+class BotService:
+    def __init__(self, settings: Settings, tuning: Tuning = Tuning()) -> None:
+        self.settings = settings
+        self.tuning = tuning
+        self.db = Database(settings.database_url)
+        self.locks = ChatLocks()
+        self.emulator = None
+        self.application: Application | None = None
+        self.pipeline: UpdatePipeline | None = None
+        self._runner: web.AppRunner | None = None
+        self._scheduler: AsyncIOScheduler | None = None
+        self.web_url: str | None = None
+
+    async def start(self) -> None:
+        settings = self.settings
+        web_app = build_web_app(self.db)
+        token, base_url, host = settings.bot_token, settings.api_base_url, self.tuning.host
+        if settings.playground:
+            from bot.emulator import BotApiEmulator
+            from bot.playground.page import install_playground_page
+
+            self.emulator = BotApiEmulator()
+            self.emulator.install(web_app)
+            install_playground_page(web_app)
+            token, host = self.emulator.token, "127.0.0.1"  # the playground is local only
+        webhook = settings.webhook_url is not None and not settings.playground
+        if webhook:
+            path = urlsplit(settings.webhook_url).path or "/"
+            route = webhook_route(lambda: self.pipeline, self.locks, settings.webhook_secret or "")
+            web_app.router.add_post(path, route)
+        await self._serve(web_app, host)
+        if self.emulator is not None:
+            base_url = self.web_url
+            self.emulator.set_base_url(base_url)
+
+        self.application = (
+            Application.builder()
+            .token(token)
+            .base_url(f"{base_url}/bot")
+            .base_file_url(f"{base_url}/file/bot")
+            .concurrent_updates(ChatOrderedProcessor(self.locks))
+            .build()
+        )
+        await self.application.initialize()
+        bot = self.application.bot
+        flow_settings = FlowSettings(
+            admin_ids=settings.admin_ids,
+            bot_username=bot.username,
+            default_locale=settings.default_locale,
+            retention_days=settings.retention_days,
+        )
+        self.pipeline = UpdatePipeline(self.db, Delivery(bot, self.tuning.retry), flow_settings)
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+        if self.tuning.publish_commands:
+            await commands.publish(bot, settings.default_locale)
+        await self.application.start()
+
+        if webhook:
+            await bot.set_webhook(
+                settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            log.info("webhook mode: Telegram posts to our web server")
+        else:
+            await bot.delete_webhook()
+            await self.application.updater.start_polling(
+                timeout=timedelta(seconds=self.tuning.poll_timeout),
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            log.info("long polling started")
+        if self.tuning.run_scheduler:
+            self._scheduler = chores.start_scheduler(
+                self.db, settings.retention_days, settings.timezone
+            )
+
+    async def _serve(self, web_app: web.Application, host: str) -> None:
+        self._runner = web.AppRunner(web_app, access_log=None)  # access logs could hold ids
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, self.settings.port)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "127.0.0.1") else host
+        self.web_url = f"http://{shown_host}:{port}"
+
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert self.pipeline is not None
+        await self.pipeline.process(update)
+
+    async def _on_error(self, _update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # Errors outside the pipeline (polling network trouble); no message text in the log.
+        log.error("telegram error: %s", type(context.error).__name__, exc_info=context.error)
+
+    async def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+        if self.application is not None:
+            if self.application.updater.running:
+                await self.application.updater.stop()
+            if self.application.running:
+                await self.application.stop()
+            await self.application.shutdown()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self.emulator is not None:
+            await self.emulator.stop()
+        await self.db.dispose()
+
+    async def run_forever(self) -> None:
+        await self.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self.stop()

@@ -1,0 +1,73 @@
+"""What the bot should do in answer: plain data, turned into Bot API calls by the transport.
+
+Texts in actions are already translated and are HTML (Telegram's subset): every
+user-supplied string must pass through `html.escape` before it is put in one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str  # callback data, at most 64 bytes (see flows.callbacks)
+
+
+@dataclass(frozen=True)
+class UrlButton:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class KeyboardButton:
+    """A button of the reply keyboard (under the input field)."""
+
+    label: str
+    request_location: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[tuple[Button | UrlButton, ...], ...] = ()
+    keyboard: tuple[tuple[KeyboardButton, ...], ...] = ()
+    remove_keyboard: bool = False
+
+
+@dataclass(frozen=True)
+class Notify:
+    """A message to another chat (a staff member, a group)."""
+
+    chat_id: int
+    text: str
+    buttons: tuple[tuple[Button | UrlButton, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Toast:
+    """A short note on the button the user just pressed (answerCallbackQuery)."""
+
+    text: str
+    alert: bool = False
+
+
+@dataclass(frozen=True)
+class SendVenue:
+    latitude: float
+    longitude: float
+    title: str
+    address: str
+
+
+@dataclass(frozen=True)
+class SendDocument:
+    file_name: str
+    content: bytes
+    caption: str = ""
+    mime_type: str = "application/octet-stream"
+
+
+Action = Reply | Notify | Toast | SendVenue | SendDocument

@@ -1,0 +1,54 @@
+"""What a flow step gets to work with: the user, their dialogue state and the repositories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flows import callbacks
+from flows.actions import Button
+from storage.models import DialogueState, User
+from storage.repositories import Repositories
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    bot_username: str = "digibank_bot"
+    default_locale: str = "nl"
+    retention_days: int = 365
+
+
+@dataclass
+class Context:
+    repos: Repositories
+    user: User
+    state: DialogueState
+    settings: FlowSettings
+    now: datetime
+    forgotten: bool = False  # set by /forget: nothing more may be written about this user
+
+    @property
+    def role(self) -> str:
+        """'admin' (from configuration) outranks the stored role."""
+        return "admin" if self.user.id in self.settings.admin_ids else self.user.role
+
+    @property
+    def onboarded(self) -> bool:
+        return self.user.consent_at is not None
+
+    def ask(self, flow: str, step: str, **data: object) -> None:
+        """Move to a step that asks a question; older buttons become stale."""
+        kept = (self.state.data or {}) if flow == self.state.flow else {}
+        self.state.flow, self.state.step = flow, step
+        self.state.data = {**kept, **data}
+        self.state.seq = (self.state.seq or 0) + 1
+
+    def finish(self) -> None:
+        """Leave any flow: back to the menu level."""
+        self.state.flow, self.state.step, self.state.data = None, None, {}
+        self.state.seq = (self.state.seq or 0) + 1
+
+    def step_button(self, label: str, value: str) -> Button:
+        """A button that answers the current question only."""
+        return Button(label, callbacks.encode(self.state.flow or "none", value, self.state.seq))

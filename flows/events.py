@@ -1,0 +1,63 @@
+"""What a user did, as neutral events: the transport turns Telegram updates into these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sender:
+    chat_id: int
+    user_id: int
+    language_code: str | None = None  # Telegram's IETF tag, a hint until the user chooses
+
+
+@dataclass(frozen=True)
+class Text:
+    sender: Sender
+    text: str
+
+
+@dataclass(frozen=True)
+class Command:
+    sender: Sender
+    name: str  # lower case, without "/" or "@botname"
+    args: str = ""
+
+
+@dataclass(frozen=True)
+class ButtonPress:
+    sender: Sender
+    data: str
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    sender: Sender
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Contact:
+    sender: Sender
+    own: bool  # the user's own number (we never store it here)
+
+
+@dataclass(frozen=True)
+class Media:
+    """A photo, document, voice message, sticker, … that the current step did not ask for."""
+
+    sender: Sender
+    kind: str
+
+
+@dataclass(frozen=True)
+class Edited:
+    """The user edited an earlier message; we do not re-run a step for it."""
+
+    sender: Sender
+
+
+Event = Text | Command | ButtonPress | Location | Contact | Media | Edited

@@ -1,0 +1,138 @@
+"""Translations and locale-aware formatting.
+
+The locale of the update being handled lives in a ContextVar, so concurrent users never
+see each other's language. Catalogs are the `.po` files under `locales/`; a `.mo` made
+by `digibank i18n compile` (the Docker image does) is used only when it is not older than
+its `.po`, else the `.po` is compiled in memory: a stale `.mo` is never served.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime, time, tzinfo
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.units import format_unit
+
+SUPPORTED_LOCALES: tuple[str, ...] = ("nl", "fr", "en", "ar", "tr", "uk")
+SOURCE_LOCALE = "en"  # msgids are English; every language, English included, has a catalog
+RIGHT_TO_LEFT = frozenset({"ar"})
+DOMAIN = "messages"
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+current_locale: ContextVar[str] = ContextVar("current_locale", default="nl")
+
+
+def catalog_dir() -> resources.abc.Traversable:
+    return resources.files("locales")
+
+
+@cache
+def translations(locale: str) -> gettext.NullTranslations:
+    """The locale's compiled .mo if it is not older than its .po, else the .po compiled in
+    memory; an unknown locale falls back to the msgid."""
+    po_file = catalog_dir() / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_file.is_file():
+        return gettext.NullTranslations()
+    mo_file = Path(str(po_file)).with_suffix(".mo")
+    if mo_file.is_file() and mo_file.stat().st_mtime >= Path(str(po_file)).stat().st_mtime:
+        with mo_file.open("rb") as handle:
+            return gettext.GNUTranslations(handle)
+    with po_file.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def _(message: str) -> str:
+    """Translate into the current locale."""
+    return translations(current_locale.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_locale.get()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it yet (translated where shown)."""
+    return message
+
+
+@contextmanager
+def use_locale(locale: str) -> Iterator[None]:
+    token = current_locale.set(locale if locale in SUPPORTED_LOCALES else SOURCE_LOCALE)
+    try:
+        yield
+    finally:
+        current_locale.reset(token)
+
+
+def resolve_locale(stored: str | None, telegram_code: str | None, default: str) -> str:
+    """Stored choice, else Telegram's language_code (an IETF tag like 'nl-BE'), else default."""
+    if stored in SUPPORTED_LOCALES:
+        return stored
+    if telegram_code:
+        primary = telegram_code.replace("_", "-").split("-")[0].lower()
+        if primary in SUPPORTED_LOCALES:
+            return primary
+    return default
+
+
+def language_name(locale: str) -> str:
+    """The language's own name, e.g. 'Nederlands', 'العربية'."""
+    return Locale.parse(locale).get_display_name(locale).capitalize()
+
+
+def is_rtl(locale: str | None = None) -> bool:
+    return (locale or current_locale.get()) in RIGHT_TO_LEFT
+
+
+def _babel_locale() -> str:
+    # Flemish conventions for Dutch and Belgian ones for French; others as their default.
+    return {"nl": "nl_BE", "fr": "fr_BE"}.get(current_locale.get(), current_locale.get())
+
+
+def format_date(value: date, tz: tzinfo = BRUSSELS, fmt: str = "full") -> str:
+    if isinstance(value, datetime):
+        value = value.astimezone(tz).date()
+    return babel_dates.format_date(value, format=fmt, locale=_babel_locale())
+
+
+def format_time(value: datetime | time, tz: tzinfo = BRUSSELS) -> str:
+    """A moment in `tz` (Brussels by default), or a wall-clock time as it is."""
+    if isinstance(value, datetime):
+        return babel_dates.format_time(value, format="short", tzinfo=tz, locale=_babel_locale())
+    return babel_dates.format_time(value, format="short", locale=_babel_locale())
+
+
+def format_datetime(value: datetime, tz: tzinfo = BRUSSELS) -> str:
+    return babel_dates.format_datetime(value, format="medium", tzinfo=tz, locale=_babel_locale())
+
+
+def format_number(value: float | int) -> str:
+    return babel_numbers.format_decimal(value, locale=_babel_locale())
+
+
+def format_distance(kilometres: float) -> str:
+    """'350 m' below one kilometre, else '2,4 km' (one decimal under 10 km), in local units."""
+    if kilometres < 1:
+        metres = max(10, round(kilometres * 1000, -1))
+        return format_unit(metres, "length-meter", length="short", locale=_babel_locale())
+    pattern = "#,##0.0" if kilometres < 10 else "#,##0"
+    return format_unit(
+        kilometres, "length-kilometer", length="short", format=pattern, locale=_babel_locale()
+    )

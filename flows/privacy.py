@@ -1,0 +1,72 @@
+"""/privacy (what we store, why, how long, who sees it) and /forget (erase everything)."""
+
+from __future__ import annotations
+
+from flows import menu
+from flows.actions import Action, Reply
+from flows.context import Context
+from flows.i18n import _
+
+FORGET_FLOW = "forget"
+
+
+def retention_months(days: int) -> int:
+    return max(1, round(days / 30.44))
+
+
+async def show_privacy(ctx: Context, finish: bool = True) -> list[Action]:
+    text = _(
+        "🔒 <b>Your privacy</b>\n\n"
+        "<b>What do we save?</b>\n"
+        "• your Telegram number, so we can answer you\n"
+        "• the language you chose\n"
+        "• when you said OK and when you last wrote\n"
+        "• for staff only: their role (digibuddy or organiser)\n\n"
+        "<b>What do we not save?</b>\n"
+        "Your name, your phone number and your messages.\n\n"
+        "<b>Why?</b> To help you, in your language.\n"
+        "<b>How long?</b> Until {months} months after your last message. Then we delete it.\n"
+        "<b>Who sees it?</b> Only the digibank team that runs this bot. "
+        "We never sell it and never give it to others.\n\n"
+        "Telegram itself also sees your messages. Telegram has its own privacy rules.\n\n"
+        "🗑️ Delete everything now: /forget"
+    ).format(months=retention_months(ctx.settings.retention_days))
+    if not finish:
+        return [Reply(text)]
+    ctx.finish()
+    return [Reply(text, buttons=(menu.home_row(),))]
+
+
+async def ask_forget(ctx: Context) -> list[Action]:
+    ctx.ask(FORGET_FLOW, "confirm")
+    text = _(
+        "🗑️ <b>Delete all your data?</b>\n"
+        "We delete everything we know about you. This cannot be undone."
+    )
+    return [
+        Reply(
+            text,
+            buttons=(
+                (ctx.step_button(_("🗑️ Yes, delete everything"), "yes"),),
+                (ctx.step_button(_("↩️ No, keep it"), "no"),),
+            ),
+        )
+    ]
+
+
+async def on_button(ctx: Context, value: str) -> list[Action] | None:
+    if value == "yes":
+        await ctx.repos.users.forget(ctx.user.id)
+        ctx.forgotten = True
+        return [
+            Reply(
+                _("✅ Done. We deleted everything we had about you.\nSend /start to begin again.")
+            )
+        ]
+    if value == "no":
+        return menu.main_menu(ctx, intro=_("👍 OK, we keep everything as it was."))
+    return None
+
+
+async def prompt(ctx: Context) -> list[Action]:
+    return await ask_forget(ctx)

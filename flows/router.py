@@ -1,0 +1,153 @@
+"""The one entry point of the dialogues: an event and its context in, actions out.
+
+Order of precedence: commands (always available, /cancel and /menu leave any flow),
+then buttons (validated; stale ones re-ask the current step), then whatever the current
+step expects, then the keyword matcher, then a friendly "I don't understand" with the menu.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from flows import callbacks, events, keywords, menu, onboarding, privacy, staff
+from flows.actions import Action, Reply, Toast
+from flows.context import Context
+from flows.i18n import _
+
+
+@dataclass(frozen=True)
+class FlowHandlers:
+    prompt: Callable[[Context], Awaitable[list[Action]]]
+    on_button: Callable[[Context, str], Awaitable[list[Action] | None]]
+    on_text: Callable[[Context, str], Awaitable[list[Action] | None]] | None = None
+
+
+FLOWS: dict[str, FlowHandlers] = {
+    onboarding.FLOW: FlowHandlers(onboarding.prompt, onboarding.on_button, onboarding.on_text),
+    onboarding.LANGUAGE_FLOW: FlowHandlers(
+        onboarding.prompt, onboarding.on_button, onboarding.on_text
+    ),
+    privacy.FORGET_FLOW: FlowHandlers(privacy.prompt, privacy.on_button),
+    staff.FLOW: FlowHandlers(staff.prompt, staff.on_button),
+}
+
+# Commands that work before the privacy notice is accepted.
+_OPEN_COMMANDS = {"start", "language", "privacy", "forget", "help", "cancel", "whoami"}
+
+
+async def handle(event: events.Event, ctx: Context) -> list[Action]:
+    if isinstance(event, events.Command):
+        return await _command(event, ctx)
+    if isinstance(event, events.ButtonPress):
+        return await _button(event, ctx)
+    if not ctx.onboarded and ctx.state.flow != onboarding.FLOW:
+        return await onboarding.start(ctx, event.sender.language_code)
+    if isinstance(event, events.Text):
+        return await _text(event.text, ctx)
+    if isinstance(event, events.Edited):
+        return [Reply(_("✏️ I only read new messages. Please send it again as a new message."))]
+    if isinstance(event, events.Media):
+        return await _unexpected(
+            ctx, _("📎 I can only read text and buttons here. Please choose a button.")
+        )
+    # A location or contact that no step asked for (later features will ask for them).
+    return await _unexpected(ctx, _("🤔 I did not ask for that. Please choose a button."))
+
+
+async def _command(event: events.Command, ctx: Context) -> list[Action]:
+    name = event.name
+    if name == "start":
+        return await _start(event, ctx)
+    if not ctx.onboarded and name not in _OPEN_COMMANDS:
+        return await onboarding.start(ctx, event.sender.language_code)
+    simple: dict[str, Callable[[Context], Awaitable[list[Action]]]] = {
+        "menu": menu.show_home,
+        "help": menu.show_help,
+        "language": onboarding.ask_language,
+        "privacy": privacy.show_privacy,
+        "forget": privacy.ask_forget,
+        "whoami": staff.whoami,
+        "staff": staff.list_staff,
+        "human": menu.show_person,
+    }
+    if name == "cancel":
+        if not ctx.onboarded:
+            return await onboarding.start(ctx, event.sender.language_code)
+        return menu.main_menu(ctx, intro=_("↩️ OK, stopped."))
+    if name == "invite":
+        return await staff.invite(ctx, event.args)
+    if name in simple:
+        return await simple[name](ctx)
+    return await _unexpected(ctx, _("🤔 I do not know that command."))
+
+
+async def _start(event: events.Command, ctx: Context) -> list[Action]:
+    """/start, with an optional deep-link payload (staff invites now, more later)."""
+    actions: list[Action] = []
+    payload = event.args.strip()
+    if staff.is_invite_code(payload):
+        actions += await staff.redeem(ctx, payload)
+    if not ctx.onboarded:
+        return actions + await onboarding.start(ctx, event.sender.language_code)
+    return actions + menu.main_menu(ctx)
+
+
+async def _button(event: events.ButtonPress, ctx: Context) -> list[Action]:
+    callback = callbacks.decode(event.data)
+    if callback is not None and callback.seq is None and callback.flow == menu.MENU:
+        if not ctx.onboarded:
+            return await _expired(ctx)
+        opened = await menu.open_target(ctx, callback.value)
+        if opened is not None:
+            return opened
+    if callback is not None and callback.flow == ctx.state.flow and callback.seq == ctx.state.seq:
+        handlers = FLOWS.get(callback.flow)
+        if handlers is not None:
+            actions = await handlers.on_button(ctx, callback.value)
+            if actions is not None:
+                return actions
+    return await _expired(ctx)
+
+
+async def _expired(ctx: Context) -> list[Action]:
+    """A stale, forged or unknown button: say so kindly and show the current step again."""
+    return [Toast(_("⌛ This button has expired.")), *await _current_step(ctx)]
+
+
+async def _current_step(ctx: Context) -> list[Action]:
+    handlers = FLOWS.get(ctx.state.flow or "")
+    if handlers is not None:
+        return await handlers.prompt(ctx)
+    if not ctx.onboarded:
+        return await onboarding.start(ctx, None)
+    return menu.main_menu(ctx)
+
+
+async def _text(text: str, ctx: Context) -> list[Action]:
+    handlers = FLOWS.get(ctx.state.flow or "")
+    if handlers is not None and handlers.on_text is not None:
+        handled = await handlers.on_text(ctx, text)
+        if handled is not None:
+            return handled
+    if not ctx.onboarded:
+        return [
+            Reply(_("👇 Please tap one of the buttons.")),
+            *await _current_step(ctx),
+        ]
+    intent = keywords.match_intent(text)
+    if intent == "thanks":
+        return menu.main_menu(ctx, intro=_("😊 You are welcome!"))
+    if intent is not None:
+        opened = await menu.open_target(ctx, intent)
+        if opened is not None:
+            return opened
+    if handlers is not None:
+        return [Reply(_("👇 Please tap one of the buttons.")), *await handlers.prompt(ctx)]
+    return menu.not_understood(ctx)
+
+
+async def _unexpected(ctx: Context, note: str) -> list[Action]:
+    if FLOWS.get(ctx.state.flow or "") is not None:
+        return [Reply(note), *await _current_step(ctx)]
+    return menu.main_menu(ctx, intro=note)

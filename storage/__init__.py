@@ -1,0 +1,1 @@
+"""Persistence: models, repositories and migrations. Imports neither `flows` nor `bot`."""

@@ -1,0 +1,179 @@
+"""Repositories: the only code that writes SQL. One instance set per session (= transaction)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AuditEntry, DialogueState, Invite, ProcessedUpdate, User, utcnow
+
+STAFF_ROLES = ("digibuddy", "organiser")
+
+
+class UserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, user_id: int) -> User | None:
+        return await self.session.get(User, user_id)
+
+    async def touch(self, user_id: int, now: datetime) -> User:
+        """Get or create the user, note that we saw them, and that they no longer block us."""
+        user = await self.get(user_id)
+        if user is None:
+            user = User(id=user_id, role="citizen", created_at=now, last_seen_at=now)
+            self.session.add(user)
+        user.last_seen_at = now
+        user.blocked_at = None
+        return user
+
+    async def mark_blocked(self, user_id: int, now: datetime) -> None:
+        await self.session.execute(
+            update(User).where(User.id == user_id, User.blocked_at.is_(None)).values(blocked_at=now)
+        )
+
+    async def staff(self) -> list[User]:
+        rows = await self.session.scalars(
+            select(User).where(User.role.in_(STAFF_ROLES)).order_by(User.role, User.id)
+        )
+        return list(rows)
+
+    async def forget(self, user_id: int) -> None:
+        """Delete every row about the user (GDPR erasure)."""
+        for statement in (
+            delete(DialogueState).where(DialogueState.chat_id == user_id),
+            delete(AuditEntry).where(
+                or_(AuditEntry.actor_id == user_id, AuditEntry.target_id == user_id)
+            ),
+            delete(Invite).where(or_(Invite.created_by == user_id, Invite.used_by == user_id)),
+            delete(User).where(User.id == user_id),
+        ):
+            await self.session.execute(statement)
+
+    async def forget_inactive(self, seen_before: datetime, unconsented_before: datetime) -> int:
+        """Retention: people not seen for the retention period, or who never accepted."""
+        stale = select(User.id).where(
+            or_(
+                User.last_seen_at < seen_before,
+                User.consent_at.is_(None) & (User.last_seen_at < unconsented_before),
+            )
+        )
+        ids = list(await self.session.scalars(stale))
+        for user_id in ids:
+            await self.forget(user_id)
+        return len(ids)
+
+
+class DialogueRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def load(self, chat_id: int) -> DialogueState:
+        state = await self.session.get(DialogueState, chat_id)
+        if state is None:
+            state = DialogueState(chat_id=chat_id, flow=None, step=None, data={}, seq=0)
+            self.session.add(state)
+        return state
+
+
+class UpdateLog:
+    """Remembers handled update ids. The insert is part of the update's own transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim(self, update_id: int, now: datetime | None = None) -> bool:
+        """True the first time an update id is seen; False for a duplicate delivery."""
+        dialect = self.session.bind.dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(ProcessedUpdate)
+            .values(update_id=update_id, processed_at=now or utcnow())
+            .on_conflict_do_nothing(index_elements=["update_id"])
+        )
+        result = await self.session.execute(statement)
+        return result.rowcount == 1
+
+    async def prune(self, before: datetime) -> int:
+        result = await self.session.execute(
+            delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before)
+        )
+        return result.rowcount
+
+
+@dataclass(frozen=True)
+class Redemption:
+    ok: bool
+    reason: str = ""  # "unknown", "used", "expired" when not ok
+    role: str = ""
+
+
+class InviteRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def create(self, role: str, created_by: int, now: datetime, ttl: timedelta) -> Invite:
+        invite = Invite(
+            code="inv_" + secrets.token_urlsafe(18),
+            role=role,
+            created_by=created_by,
+            created_at=now,
+            expires_at=now + ttl,
+        )
+        self.session.add(invite)
+        return invite
+
+    async def redeem(self, code: str, user_id: int, now: datetime) -> Redemption:
+        """Use an invite once. The conditional UPDATE makes two simultaneous taps yield one win."""
+        invite = await self.session.get(Invite, code)
+        if invite is None:
+            return Redemption(False, "unknown")
+        if invite.used_at is not None:
+            return Redemption(False, "used")
+        if invite.expires_at <= now:
+            return Redemption(False, "expired")
+        result = await self.session.execute(
+            update(Invite)
+            .where(Invite.code == code, Invite.used_at.is_(None))
+            .values(used_by=user_id, used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return Redemption(False, "used")
+        await self.session.refresh(invite)
+        return Redemption(True, role=invite.role)
+
+
+class AuditLog:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(
+        self, actor_id: int, action: str, target_id: int | None = None, detail: str | None = None
+    ) -> None:
+        self.session.add(
+            AuditEntry(actor_id=actor_id, action=action, target_id=target_id, detail=detail)
+        )
+
+    async def recent(self, limit: int = 20) -> list[AuditEntry]:
+        rows = await self.session.scalars(
+            select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+        )
+        return list(rows)
+
+
+class Repositories:
+    """All repositories over one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.users = UserRepository(session)
+        self.dialogues = DialogueRepository(session)
+        self.updates = UpdateLog(session)
+        self.invites = InviteRepository(session)
+        self.audit = AuditLog(session)

@@ -1,0 +1,184 @@
+"""Onboarding, commands and staff roles through the real PTB client and the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from storage.models import AuditEntry, DialogueState, Invite, User
+
+from tests.e2e.conftest import ADMIN_ID, Citizen, texts
+
+
+async def test_onboarding_in_dutch(emu, start_bot):
+    await start_bot()
+    ann = Citizen(emu, language="nl-BE")
+    [picker] = await ann.say("/start")
+    assert "Welke taal" in picker["text"]
+    assert picker["reply_markup"]["inline_keyboard"][0][0]["text"] == "✅ Nederlands"
+    [notice] = await ann.tap("Nederlands")
+    assert "Voor we beginnen" in notice["text"] and notice["parse_mode"] == "HTML"
+    [menu] = await ann.tap("Ja, dat is goed")
+    assert "Menu" in menu["text"]
+    labels = [row[0]["text"] for row in menu["reply_markup"]["inline_keyboard"]]
+    assert labels == ["❓ Hulp", "👤 Met een mens praten", "🌐 Taal", "🔒 Privacy"]
+    # Tapped questions lose their buttons: one question at a time.
+    await emu.wait_until(
+        lambda: emu.bot_messages(ann.id)[0]["reply_markup"] is None, what="keyboard removed"
+    )
+
+
+async def test_onboarding_in_arabic(emu, start_bot):
+    await start_bot()
+    layla = Citizen(emu, "Layla", language="ar")
+    [picker] = await layla.say("/start")
+    assert picker["reply_markup"]["inline_keyboard"][0][0]["text"] == "✅ العربية"
+    [notice] = await layla.tap("العربية")
+    assert "/forget" in notice["text"]
+    [menu] = await layla.tap("✅")
+    assert "القائمة" in menu["text"]
+    [help_text] = await layla.say("مساعدة")  # free text, matched in Arabic
+    assert "1700" not in help_text["text"] and "itsme" in help_text["text"]
+
+
+async def test_forget_leaves_no_row_about_the_user(emu, start_bot):
+    service = await start_bot()
+    ann = Citizen(emu)
+    await ann.onboard()
+    await ann.say("/forget")
+    [done] = await ann.tap("🗑️")
+    assert "/start" in done["text"]
+    async with service.db.transaction() as session:
+        assert await session.get(User, ann.id) is None
+        assert await session.get(DialogueState, ann.id) is None
+        for model, columns in ((AuditEntry, ("actor_id", "target_id")),
+                               (Invite, ("created_by", "used_by"))):
+            for column in columns:
+                rows = await session.scalars(select(model).where(getattr(model, column) == ann.id))
+                assert list(rows) == []
+
+
+async def test_restart_mid_dialogue_resumes_at_the_same_step(emu, start_bot):
+    first = await start_bot()
+    ann = Citizen(emu)
+    await ann.say("/start")
+    await ann.tap("Nederlands")  # now at the privacy question
+    await first.stop()
+    await start_bot()  # a new process on the same database
+    [menu] = await ann.tap("Ja, dat is goed")
+    assert "Menu" in menu["text"]
+
+
+async def test_duplicate_update_is_handled_once(emu, start_bot):
+    await start_bot()
+    ann = Citizen(emu)
+    await ann.onboard()
+    emu.duplicate_next_updates(1)
+    await ann.say("/help")
+    await asyncio.sleep(0.5)  # time for a second answer, if the duplicate were handled
+    assert [m for m in emu.bot_messages(ann.id) if m["message_id"] > ann.seen] == []
+    assert len([c for c in emu.calls_to("getUpdates")]) > 1
+
+
+async def test_garbage_never_crashes_and_always_gets_an_answer(emu, start_bot):
+    await start_bot()
+    ann = Citizen(emu)
+    await ann.onboard()
+    for text in (" ", "x" * 4096, "😀🎉👍", "\u200f\u200f\u202b", "<b>not html</b> & co", "/nope"):
+        [answer] = await ann.say(text)
+        assert answer["text"], text
+    await emu.send_sticker(ann.id)
+    assert await ann.replies()
+    message_id = await emu.send_text(ann.id, "hallo")
+    await ann.replies()
+    await emu.edit_text(ann.id, message_id, "hallo?")
+    [edited] = await ann.replies()
+    assert "nieuwe berichten" in edited["text"]
+    menu_id = emu.bot_messages(ann.id)[-1]["message_id"]
+    for data in ("1:menu:*:nothing", "garbage", "1:onboarding:1:nl", "x" * 64):
+        query = await emu.press_button(ann.id, menu_id, data)
+        await ann.replies()
+        await emu.wait_until(
+            lambda q=query: any(a["callback_query_id"] == q for a in emu.callback_answers),
+            what="callback answered",
+        )
+    expired = [a for a in emu.callback_answers if a.get("text")]
+    assert all("werkt niet meer" in a["text"] for a in expired) and len(expired) == 4
+
+
+async def test_html_in_user_text_is_escaped_never_parsed(emu, start_bot):
+    await start_bot()
+    ann = Citizen(emu)
+    await ann.onboard()
+    await ann.say("<script>alert(1)</script>")
+    failed = [c for c in emu.failed_calls if c["method"] == "sendMessage"]
+    assert failed == []
+
+
+async def test_invites_make_staff_once(emu, start_bot):
+    await start_bot()
+    admin = Citizen(emu, "Admin")
+    emu_admin_id = admin.id
+    # The admin id comes from ADMIN_TELEGRAM_IDS; give this fake user that id.
+    admin.id = ADMIN_ID
+    emu.add_user("Boss", language_code="en", user_id=ADMIN_ID)
+    await admin.onboard("English")
+    [link] = await admin.say("/invite digibuddy")
+    code = link["text"].split("start=")[1].split()[0]
+    assert "t.me/digibank_test_bot?start=inv_" in link["text"]
+
+    sara = Citizen(emu, "Sara", language="en")
+    first = await sara.say(f"/start {code}", count=2)
+    assert "digibuddy" in texts(first)
+    await sara.tap("English")
+    await sara.tap("✅")
+    [whoami] = await sara.say("/whoami")
+    assert "digibuddy" in whoami["text"]
+
+    tom = Citizen(emu, "Tom", language="en")
+    again = await tom.say(f"/start {code}", count=2)
+    assert "already used" in texts(again)
+    await tom.tap("English")
+    await tom.tap("✅")
+    [refused] = await tom.say("/invite organiser")
+    assert "only for digibank staff" in refused["text"]
+    assert emu_admin_id != ADMIN_ID
+
+
+async def test_staff_list_and_removal_are_for_admins(emu, start_bot):
+    service = await start_bot()
+    emu.add_user("Boss", language_code="en", user_id=ADMIN_ID)
+    admin = Citizen.__new__(Citizen)
+    admin.emu, admin.id, admin.seen = emu, ADMIN_ID, 0
+    await admin.onboard("English")
+    [link] = await admin.say("/invite organiser")
+    code = link["text"].split("start=")[1].split()[0]
+    olga = Citizen(emu, "Olga", language="uk")
+    await olga.say(f"/start {code}", count=2)
+    [listing] = await admin.say("/staff")
+    assert str(olga.id) in listing["text"]
+    await admin.tap(f"{olga.id}")
+    async with service.db.transaction() as session:
+        assert (await session.get(User, olga.id)).role == "citizen"
+        actions = [a.action for a in await session.scalars(select(AuditEntry))]
+    assert actions == ["invite.create", "invite.redeem", "role.remove"]
+
+
+async def test_command_menus_and_descriptions_per_language(emu, start_bot):
+    await start_bot()
+    for language in ("nl", "fr", "en", "ar", "tr", "uk"):
+        commands = emu.commands(language_code=language)
+        assert {c["command"] for c in commands} >= {"menu", "help", "language", "forget"}
+        assert emu.description(language)
+    assert emu.commands(language_code="nl")[0]["description"] == "Hoofdmenu"
+    assert emu.commands()  # the default for other languages
+
+
+async def test_health_endpoint(emu, start_bot):
+    import aiohttp
+
+    service = await start_bot()
+    async with aiohttp.ClientSession() as http, http.get(f"{service.web_url}/healthz") as answer:
+        assert answer.status == 200
+        assert (await answer.json())["status"] == "ok"
