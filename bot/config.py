@@ -45,10 +45,6 @@ class Settings:
         """No token: run the offline playground (emulator + chat page) instead of Telegram."""
         return self.bot_token is None
 
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
 
 def _url(name: str, value: str) -> str:
     parts = urlsplit(value)

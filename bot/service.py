@@ -26,6 +26,7 @@ from bot.ordering import ChatLocks, ChatOrderedProcessor
 from bot.pipeline import UpdatePipeline
 from bot.web import build_web_app, webhook_route
 from flows.context import FlowSettings
+from flows.i18n import set_display_timezone
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class BotService:
 
     async def start(self) -> None:
         settings = self.settings
+        set_display_timezone(settings.timezone)
         web_app = build_web_app(self.db)
         token, base_url, host = settings.bot_token, settings.api_base_url, self.tuning.host
         if settings.playground:

@@ -33,6 +33,16 @@ DOMAIN = "messages"
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 current_locale: ContextVar[str] = ContextVar("current_locale", default="nl")
+_display_zone: list[tzinfo] = [BRUSSELS]  # process-wide, from TIMEZONE
+
+
+def set_display_timezone(name: str) -> None:
+    """Times are shown in this zone (configuration TIMEZONE, Europe/Brussels by default)."""
+    _display_zone[0] = ZoneInfo(name)
+
+
+def display_timezone() -> tzinfo:
+    return _display_zone[0]
 
 
 def catalog_dir() -> resources.abc.Traversable:
@@ -106,21 +116,23 @@ def _babel_locale() -> str:
     return {"nl": "nl_BE", "fr": "fr_BE"}.get(current_locale.get(), current_locale.get())
 
 
-def format_date(value: date, tz: tzinfo = BRUSSELS, fmt: str = "full") -> str:
+def format_date(value: date, tz: tzinfo | None = None, fmt: str = "full") -> str:
     if isinstance(value, datetime):
-        value = value.astimezone(tz).date()
+        value = value.astimezone(tz or display_timezone()).date()
     return babel_dates.format_date(value, format=fmt, locale=_babel_locale())
 
 
-def format_time(value: datetime | time, tz: tzinfo = BRUSSELS) -> str:
-    """A moment in `tz` (Brussels by default), or a wall-clock time as it is."""
+def format_time(value: datetime | time, tz: tzinfo | None = None) -> str:
+    """A moment in `tz` (the display zone by default), or a wall-clock time as it is."""
     if isinstance(value, datetime):
-        return babel_dates.format_time(value, format="short", tzinfo=tz, locale=_babel_locale())
+        zone = tz or display_timezone()
+        return babel_dates.format_time(value, format="short", tzinfo=zone, locale=_babel_locale())
     return babel_dates.format_time(value, format="short", locale=_babel_locale())
 
 
-def format_datetime(value: datetime, tz: tzinfo = BRUSSELS) -> str:
-    return babel_dates.format_datetime(value, format="medium", tzinfo=tz, locale=_babel_locale())
+def format_datetime(value: datetime, tz: tzinfo | None = None) -> str:
+    zone = tz or display_timezone()
+    return babel_dates.format_datetime(value, format="medium", tzinfo=zone, locale=_babel_locale())
 
 
 def format_number(value: float | int) -> str:

@@ -11,7 +11,7 @@ from flows import menu
 from flows.actions import Action, Reply
 from flows.context import Context
 from flows.i18n import SUPPORTED_LOCALES, _, language_name, resolve_locale, use_locale
-from flows.privacy import retention_months
+from flows.privacy import retention_period
 
 FLOW = "onboarding"
 LANGUAGE_FLOW = "language"
@@ -67,7 +67,7 @@ def ask_language_in(ctx: Context, flow: str, preselected: str) -> list[Action]:
 
 def privacy_notice(ctx: Context) -> list[Action]:
     ctx.ask(FLOW, "privacy")
-    months = retention_months(ctx.settings.retention_days)
+    period = retention_period(ctx.settings.retention_days)
     text = _(
         "🔒 <b>Before we start</b>\n"
         "We save only a few things about you:\n"
@@ -75,11 +75,11 @@ def privacy_notice(ctx: Context) -> list[Action]:
         "• the language you chose\n"
         "• when you last wrote to us\n\n"
         "We do not save your messages. "
-        "After {months} months without contact, we delete everything. "
+        "After {period} without contact, we delete everything. "
         "You can also delete it yourself at any time with /forget.\n\n"
         "⚠️ Never send your PIN code, password or bank codes.\n\n"
         "Is that OK for you?"
-    ).format(months=months)
+    ).format(period=period)
     return [
         Reply(
             text,

@@ -5,13 +5,15 @@ from __future__ import annotations
 from flows import menu
 from flows.actions import Action, Reply
 from flows.context import Context
-from flows.i18n import _
+from flows.i18n import _, ngettext
 
 FORGET_FLOW = "forget"
 
 
-def retention_months(days: int) -> int:
-    return max(1, round(days / 30.44))
+def retention_period(days: int) -> str:
+    """'12 months' in the current language, with its plural rules."""
+    months = max(1, round(days / 30.44))
+    return ngettext("{count} month", "{count} months", months).format(count=months)
 
 
 async def show_privacy(ctx: Context, finish: bool = True) -> list[Action]:
@@ -25,12 +27,12 @@ async def show_privacy(ctx: Context, finish: bool = True) -> list[Action]:
         "<b>What do we not save?</b>\n"
         "Your name, your phone number and your messages.\n\n"
         "<b>Why?</b> To help you, in your language.\n"
-        "<b>How long?</b> Until {months} months after your last message. Then we delete it.\n"
+        "<b>How long?</b> Until {period} after your last message. Then we delete it.\n"
         "<b>Who sees it?</b> Only the digibank team that runs this bot. "
         "We never sell it and never give it to others.\n\n"
         "Telegram itself also sees your messages. Telegram has its own privacy rules.\n\n"
         "🗑️ Delete everything now: /forget"
-    ).format(months=retention_months(ctx.settings.retention_days))
+    ).format(period=retention_period(ctx.settings.retention_days))
     if not finish:
         return [Reply(text)]
     ctx.finish()

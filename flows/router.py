@@ -82,12 +82,19 @@ async def _command(event: events.Command, ctx: Context) -> list[Action]:
     return await _unexpected(ctx, _("🤔 I do not know that command."))
 
 
+# Deep links `t.me/<bot>?start=<payload>`, by payload prefix. Later features add theirs.
+DEEP_LINKS: dict[str, Callable[[Context, str], Awaitable[list[Action]]]] = {
+    staff.INVITE_PREFIX: staff.redeem,
+}
+
+
 async def _start(event: events.Command, ctx: Context) -> list[Action]:
-    """/start, with an optional deep-link payload (staff invites now, more later)."""
+    """/start, with an optional deep-link payload; then onboarding or the menu."""
     actions: list[Action] = []
     payload = event.args.strip()
-    if staff.is_invite_code(payload):
-        actions += await staff.redeem(ctx, payload)
+    handler = next((h for prefix, h in DEEP_LINKS.items() if payload.startswith(prefix)), None)
+    if handler is not None and len(payload) <= 64:
+        actions += await handler(ctx, payload)
     if not ctx.onboarded:
         return actions + await onboarding.start(ctx, event.sender.language_code)
     return actions + menu.main_menu(ctx)

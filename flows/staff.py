@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows import callbacks, menu
+from flows import menu
 from flows.actions import Action, Button, Reply
 from flows.context import Context
 from flows.i18n import N_, _, format_datetime
 
 FLOW = "staff"
 INVITE_TTL = timedelta(days=7)
+INVITE_PREFIX = "inv_"  # deep-link payloads that are staff invites
 INVITABLE_ROLES = ("digibuddy", "organiser")
 ROLE_NAMES = {
     "citizen": N_("citizen"),
@@ -140,10 +141,3 @@ async def prompt(ctx: Context) -> list[Action]:
     if ctx.state.step == "staff_list":
         return await list_staff(ctx)
     return await invite(ctx, "")
-
-
-def is_invite_code(payload: str) -> bool:
-    return payload.startswith("inv_") and len(payload) <= 48
-
-
-__all__ = ["callbacks", "invite", "is_invite_code", "list_staff", "redeem", "whoami"]

@@ -7,7 +7,6 @@ import asyncio
 from sqlalchemy import select
 
 from storage.models import AuditEntry, DialogueState, Invite, User
-
 from tests.e2e.conftest import ADMIN_ID, Citizen, texts
 
 
@@ -52,8 +51,10 @@ async def test_forget_leaves_no_row_about_the_user(emu, start_bot):
     async with service.db.transaction() as session:
         assert await session.get(User, ann.id) is None
         assert await session.get(DialogueState, ann.id) is None
-        for model, columns in ((AuditEntry, ("actor_id", "target_id")),
-                               (Invite, ("created_by", "used_by"))):
+        for model, columns in (
+            (AuditEntry, ("actor_id", "target_id")),
+            (Invite, ("created_by", "used_by")),
+        ):
             for column in columns:
                 rows = await session.scalars(select(model).where(getattr(model, column) == ann.id))
                 assert list(rows) == []

@@ -10,7 +10,6 @@ from sqlalchemy.exc import OperationalError
 from bot.emulator import Fault
 from storage.models import User
 from storage.repositories import UpdateLog
-
 from tests.e2e.conftest import Citizen, free_port, texts
 
 
@@ -28,8 +27,15 @@ async def test_webhook_mode_handles_updates_and_refuses_a_wrong_secret(emu, star
     await ann.onboard()  # delivered by the emulator's webhook POSTs
     assert emu.webhook_deliveries and all(d["status"] == 200 for d in emu.webhook_deliveries)
     assert emu.calls_to("getUpdates") == []
-    update = {"update_id": 999_999, "message": {"message_id": 1, "date": 0,
-              "chat": {"id": ann.id, "type": "private"}, "text": "/help"}}
+    update = {
+        "update_id": 999_999,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": ann.id, "type": "private"},
+            "text": "/help",
+        },
+    }
     async with aiohttp.ClientSession() as http:
         for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
             async with http.post(url, json=update, headers=headers) as answer:
@@ -85,8 +91,14 @@ async def test_user_who_blocked_the_bot_is_marked_inactive(emu, start_bot):
     service = await start_bot()
     ann = Citizen(emu)
     await ann.onboard()
-    emu.inject(Fault(method="sendMessage", status=403, chat_id=ann.id,
-                     description="Forbidden: bot was blocked by the user"))
+    emu.inject(
+        Fault(
+            method="sendMessage",
+            status=403,
+            chat_id=ann.id,
+            description="Forbidden: bot was blocked by the user",
+        )
+    )
     await emu.send_text(ann.id, "/help")
 
     async def blocked() -> bool:
@@ -108,11 +120,17 @@ async def test_blocking_reported_by_telegram_marks_the_user(emu, start_bot):
     ann = Citizen(emu)
     await ann.onboard()
     user = {"id": ann.id, "is_bot": False, "first_name": "Ann"}
-    await emu.send_raw_update({"my_chat_member": {
-        "chat": {"id": ann.id, "type": "private"}, "from": user, "date": 0,
-        "old_chat_member": {"status": "member", "user": user},
-        "new_chat_member": {"status": "kicked", "user": user, "until_date": 0},
-    }})
+    await emu.send_raw_update(
+        {
+            "my_chat_member": {
+                "chat": {"id": ann.id, "type": "private"},
+                "from": user,
+                "date": 0,
+                "old_chat_member": {"status": "member", "user": user},
+                "new_chat_member": {"status": "kicked", "user": user, "until_date": 0},
+            }
+        }
+    )
     for _ in range(50):
         async with service.db.transaction() as session:
             if (await session.get(User, ann.id)).blocked_at is not None:
@@ -155,7 +173,10 @@ async def test_updates_of_one_chat_are_answered_in_order(emu, start_bot):
     replies = await ann.replies(4)
     order = ["Hulp", "privacy", "Je bent", "Waarmee"]
     assert [next(i for i, w in enumerate(order) if w in (m["text"] or "")) for m in replies] == [
-        0, 1, 2, 3,
+        0,
+        1,
+        2,
+        3,
     ], texts(replies)
 
 

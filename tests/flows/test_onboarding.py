@@ -4,7 +4,6 @@ from flows import callbacks, events
 from flows.actions import Toast
 from storage.models import DialogueState, User
 from storage.repositories import Repositories
-
 from tests.flows.harness import Chat
 
 
@@ -159,8 +158,12 @@ async def test_state_is_kept_in_the_database(sqlite_db):
 async def test_media_and_edits_get_an_answer(sqlite_db):
     chat = Chat(sqlite_db)
     await chat.onboard()
-    for event in (events.Media(chat.sender, "sticker"), events.Edited(chat.sender),
-                  events.Location(chat.sender, 50.8, 4.3), events.Contact(chat.sender, True)):
+    for event in (
+        events.Media(chat.sender, "sticker"),
+        events.Edited(chat.sender),
+        events.Location(chat.sender, 50.8, 4.3),
+        events.Contact(chat.sender, True),
+    ):
         actions = await chat.send(event)
         assert chat.texts(), event
         assert actions

@@ -16,7 +16,9 @@ def test_defaults_need_no_environment():
     assert settings.playground
     assert settings.database_url == "sqlite+aiosqlite:///digibank.db"
     assert (settings.default_locale, settings.timezone, settings.port) == (
-        "nl", "Europe/Brussels", 8080,
+        "nl",
+        "Europe/Brussels",
+        8080,
     )
 
 
@@ -67,7 +69,11 @@ def test_cli_reports_bad_configuration_in_one_line_with_exit_code_2(tmp_path):
     env.pop("TELEGRAM_BOT_TOKEN", None)
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "run"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
