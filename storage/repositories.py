@@ -117,9 +117,11 @@ class InviteRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def create(self, role: str, created_by: int, now: datetime, ttl: timedelta) -> Invite:
+    async def create(
+        self, role: str, created_by: int, now: datetime, ttl: timedelta, code_prefix: str = "inv_"
+    ) -> Invite:
         invite = Invite(
-            code="inv_" + secrets.token_urlsafe(18),
+            code=code_prefix + secrets.token_urlsafe(18),
             role=role,
             created_by=created_by,
             created_at=now,

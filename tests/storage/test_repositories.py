@@ -71,7 +71,10 @@ async def test_dialogue_state_round_trip(db):
     async with db.transaction() as session:
         state = await session.get(DialogueState, 99)
         assert (state.flow, state.step, state.data, state.seq) == (
-            "onboarding", "privacy", {"a": [1]}, 3,
+            "onboarding",
+            "privacy",
+            {"a": [1]},
+            3,
         )
 
 
