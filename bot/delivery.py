@@ -124,23 +124,10 @@ class Delivery:
         bot, policy = self.bot, self.policy
         match action:
             case act.Reply():
-                await call_api(
-                    bot.send_message,
-                    chat_id=chat_id,
-                    policy=policy,
-                    text=action.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=_reply_markup(action),
-                )
+                await self._text(chat_id, action.text, _reply_markup(action))
             case act.Notify():
-                await call_api(
-                    bot.send_message,
-                    chat_id=action.chat_id,
-                    policy=policy,
-                    text=action.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=inline_markup(action.buttons) if action.buttons else None,
-                )
+                markup = inline_markup(action.buttons) if action.buttons else None
+                await self._text(action.chat_id, action.text, markup)
             case act.Toast():
                 if callback_query_id is not None:
                     await call_api(
@@ -169,6 +156,16 @@ class Delivery:
                     caption=action.caption or None,
                     parse_mode=ParseMode.HTML,
                 )
+
+    async def _text(self, chat_id: int, text: str, markup: Any) -> None:
+        await call_api(
+            self.bot.send_message,
+            chat_id=chat_id,
+            policy=self.policy,
+            text=text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+        )
 
     async def answer_press(self, callback_query_id: str) -> None:
         """Stop the button's spinner when the flow had nothing to say about it."""

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from bot.emulator import BotApiEmulator
 from storage.db import Database, upgrade
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "").strip()
@@ -92,6 +93,15 @@ async def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     path = tmp_path / "digibank.db"
     shutil.copy(sqlite_template, path)
     return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[BotApiEmulator]:
+    """The Telegram Bot API emulator on a free port of 127.0.0.1."""
+    emulator = BotApiEmulator(webhook_retry_delay=0.05)
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
 
 
 @pytest.fixture

@@ -29,14 +29,6 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-async def emu() -> AsyncIterator[BotApiEmulator]:
-    emulator = BotApiEmulator(webhook_retry_delay=0.05)
-    await emulator.start()
-    yield emulator
-    await emulator.stop()
-
-
 StartBot = Callable[..., Awaitable[BotService]]
 
 
@@ -66,9 +58,15 @@ async def start_bot(emu: BotApiEmulator, database_url: str) -> AsyncIterator[Sta
 class Citizen:
     """A user of the emulator, with helpers to talk and tap like a person would."""
 
-    def __init__(self, emu: BotApiEmulator, first_name: str = "Ann", language: str | None = "nl"):
+    def __init__(
+        self,
+        emu: BotApiEmulator,
+        first_name: str = "Ann",
+        language: str | None = "nl",
+        user_id: int | None = None,
+    ) -> None:
         self.emu = emu
-        self.id = emu.add_user(first_name, language_code=language).id
+        self.id = emu.add_user(first_name, language_code=language, user_id=user_id).id
         self.seen = 0  # newest bot message id already read
 
     async def replies(self, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:  # noqa: ASYNC109
@@ -96,10 +94,12 @@ class Citizen:
         await self.emu.press_button(self.id, message_id, data)
         return await self.replies(count)
 
-    async def onboard(self, language: str = "Nederlands") -> None:
-        await self.say("/start")
+    async def onboard(self, language: str = "Nederlands", payload: str = "") -> list[dict]:
+        """/start (with a deep-link payload, answered first), language, OK; the first replies."""
+        first = await self.say(f"/start {payload}".strip(), count=2 if payload else 1)
         await self.tap(language)
         await self.tap("✅")
+        return first
 
 
 def texts(messages: list[dict[str, Any]]) -> str:

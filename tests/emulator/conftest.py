@@ -11,14 +11,6 @@ import telegram
 from bot.emulator import BotApiEmulator
 
 
-@pytest.fixture
-async def emu() -> AsyncIterator[BotApiEmulator]:
-    emulator = BotApiEmulator(webhook_retry_delay=0.05)
-    await emulator.start()
-    yield emulator
-    await emulator.stop()
-
-
 def make_bot(emu: BotApiEmulator, token: str | None = None) -> telegram.Bot:
     return telegram.Bot(
         token or emu.token,
