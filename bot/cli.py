@@ -13,13 +13,19 @@ from bot.config import ConfigError, Settings, load_settings
 log = logging.getLogger("digibank")
 
 
+def quiet_third_party_loggers() -> None:
+    """httpx logs every request URL, and Bot API URLs contain the token; PTB's debug output
+    holds whole messages. Neither may reach our logs."""
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access", "alembic.runtime.plugins"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("telegram").setLevel(logging.INFO)
+
+
 def _configure_logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # httpx logs every request URL, and Bot API URLs contain the token.
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access", "alembic.runtime.plugins"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_third_party_loggers()
 
 
 def _settings() -> Settings:

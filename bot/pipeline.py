@@ -18,7 +18,7 @@ from bot.updates import to_event
 from flows import actions as act
 from flows import events
 from flows.context import FlowSettings
-from flows.engine import apology, handle_event
+from flows.engine import Handled, apology, handle_event
 from flows.i18n import resolve_locale
 from storage.db import Database
 from storage.models import utcnow
@@ -45,15 +45,15 @@ class UpdatePipeline:
         event = to_event(update, self.settings.bot_username)
         query_id = update.callback_query.id if update.callback_query is not None else None
         try:
-            actions = await self._handle(update, event)
+            handled = await self._handle(update, event)
         except Exception as exc:
             log.error("update %s failed: %s", update.update_id, type(exc).__name__, exc_info=exc)
             return await self._recover(update.update_id, event, query_id)
-        if actions is not None and event is not None:
-            await self._deliver(event, actions, query_id)
+        if handled is not None and event is not None:
+            await self._deliver(event, handled.actions, query_id, handled.locale)
         return True
 
-    async def _handle(self, update: Update, event: events.Event | None) -> list[act.Action] | None:
+    async def _handle(self, update: Update, event: events.Event | None) -> Handled | None:
         update_id = update.update_id
         async with self.db.transaction() as session:
             repos = Repositories(session)
@@ -65,19 +65,27 @@ class UpdatePipeline:
                 await repos.users.mark_blocked(member.from_user.id, self.clock())
             if event is None:
                 return None
-            actions = await handle_event(event, repos, self.settings, self.clock())
+            handled = await handle_event(event, repos, self.settings, self.clock())
             log.info("update %s handled: %s", update_id, type(event).__name__)
-            return actions
+            return handled
 
     async def _deliver(
-        self, event: events.Event, actions: list[act.Action], query_id: str | None
+        self,
+        event: events.Event,
+        actions: list[act.Action],
+        query_id: str | None,
+        locale: str,
+        apologise: bool = True,
     ) -> None:
+        """Send the answers; if Telegram refuses one for good, apologise once instead."""
         try:
             await self._send_all(event, event.sender.chat_id, actions, query_id)
         except UserBlockedBot:
             await self._mark_blocked(event.sender.user_id)
         except TelegramError as exc:
             log.error("delivery to a chat failed: %s", type(exc).__name__)
+            if apologise:
+                await self._deliver(event, [apology(locale)], None, locale, apologise=False)
 
     async def _send_all(
         self, event: events.Event, chat_id: int, outcome: list[act.Action], query_id: str | None
@@ -115,5 +123,5 @@ class UpdatePipeline:
                 event.sender.language_code,
                 self.settings.default_locale,
             )
-            await self._deliver(event, [apology(locale)], query_id)
+            await self._deliver(event, [apology(locale)], query_id, locale, apologise=False)
         return True

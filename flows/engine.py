@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flows import events, menu, router
@@ -11,9 +12,15 @@ from flows.i18n import _, resolve_locale, use_locale
 from storage.repositories import Repositories
 
 
+@dataclass(frozen=True)
+class Handled:
+    actions: list[Action]
+    locale: str  # the user's language after the step (it may have just been chosen)
+
+
 async def handle_event(
     event: events.Event, repos: Repositories, settings: FlowSettings, now: datetime
-) -> list[Action]:
+) -> Handled:
     """Load the user and their dialogue state, run the step, leave the changes to commit."""
     user = await repos.users.touch(event.sender.user_id, now)
     state = await repos.dialogues.load(event.sender.chat_id)
@@ -24,7 +31,7 @@ async def handle_event(
     if ctx.forgotten:  # the rows are deleted: keep the session from writing them back
         repos.session.expunge(user)
         repos.session.expunge(state)
-    return actions
+    return Handled(actions, resolve_locale(user.locale, None, locale))
 
 
 def apology(locale: str) -> Reply:

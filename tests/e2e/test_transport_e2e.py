@@ -187,3 +187,36 @@ async def test_many_citizens_at_once(emu, start_bot):
     await asyncio.gather(*(p.tap("Français") for p in people))
     menus = await asyncio.gather(*(p.tap("✅") for p in people))
     assert all(len(m) == 1 for m in menus)
+
+
+async def test_an_answer_telegram_refuses_is_replaced_by_an_apology(emu, start_bot):
+    await start_bot()
+    ann = Citizen(emu)
+    await ann.onboard()
+    emu.inject(
+        Fault(
+            method="sendMessage",
+            status=400,
+            chat_id=ann.id,
+            description="Bad Request: can't parse entities: unexpected",
+        )
+    )
+    [sorry] = await ann.say("/help")
+    assert "er ging bij ons iets mis" in sorry["text"]
+
+
+async def test_logs_hold_no_message_text(emu, start_bot, caplog):
+    import logging
+
+    from bot.cli import quiet_third_party_loggers
+
+    caplog.set_level(logging.INFO)
+    quiet_third_party_loggers()  # as `digibank run` sets them
+    await start_bot()
+    ann = Citizen(emu)
+    await ann.onboard()
+    await ann.say("mijn pincode is 4321 en mijn nummer +32470123456")
+    await emu.send_contact(ann.id, "+32470123456", "Ann")
+    await ann.replies()
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "4321" not in logged and "+32470123456" not in logged and "pincode" not in logged

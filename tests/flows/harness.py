@@ -29,7 +29,8 @@ class Chat:
 
     async def send(self, event: events.Event) -> list[Action]:
         async with self.db.transaction() as session:
-            self.actions = await handle_event(event, Repositories(session), self.settings, self.now)
+            handled = await handle_event(event, Repositories(session), self.settings, self.now)
+        self.actions = handled.actions
         return self.actions
 
     async def text(self, text: str) -> list[Action]:
