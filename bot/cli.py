@@ -95,6 +95,75 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sites_import(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from storage.db import upgrade
+    from storage.site_files import SitesFileError, read_sites
+
+    try:
+        with open(args.file, "rb") as handle:
+            records = read_sites(args.file, handle.read())
+    except OSError as exc:
+        print(f"digibank: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except SitesFileError as exc:
+        for error in exc.errors:
+            print(f"{args.file}: {error}", file=sys.stderr)
+        print(f"digibank: {len(exc.errors)} errors; nothing was imported", file=sys.stderr)
+        return 1
+    if settings.database_url.startswith("sqlite"):
+        upgrade(settings.database_url)
+    summary = asyncio.run(_import(settings.database_url, records, args.dry_run))
+    verb = "would import" if args.dry_run else "imported"
+    print(
+        f"digibank: {verb} {len(records)} sites: {summary.added} new, {summary.changed} changed, "
+        f"{summary.unchanged} unchanged"
+    )
+    return 0
+
+
+async def _import(url: str, records: list, dry_run: bool):  # type: ignore[no-untyped-def]
+    from storage.db import Database
+    from storage.repositories import Repositories
+
+    db = Database(url)
+    try:
+        async with db.sessions() as session, session.begin():
+            summary = await Repositories(session).sites.upsert(records)
+            if dry_run:
+                await session.rollback()
+        return summary
+    finally:
+        await db.dispose()
+
+
+def cmd_sites_export(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from storage.site_files import write_csv, write_yaml
+
+    records = asyncio.run(_all_sites(settings.database_url))
+    text = write_csv(records) if args.format == "csv" else write_yaml(records)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        print(f"digibank: wrote {len(records)} sites to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+async def _all_sites(url: str) -> list:
+    from storage.db import Database
+    from storage.repositories import Repositories
+
+    db = Database(url)
+    try:
+        async with db.transaction() as session:
+            return await Repositories(session).sites.all()
+    finally:
+        await db.dispose()
+
+
 def cmd_i18n(args: argparse.Namespace) -> int:
     from bot import catalogs
 
@@ -120,6 +189,19 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser(
         "upgrade", help="create or migrate the schema to the latest version"
     ).set_defaults(handler=cmd_db_upgrade)
+    sites = sub.add_parser("sites", help="digibank sites: import or export the list")
+    sites_sub = sites.add_subparsers(dest="sites_command", required=True)
+    importer = sites_sub.add_parser(
+        "import",
+        help="add or update sites from a YAML or CSV file (a file with errors changes nothing)",
+    )
+    importer.add_argument("file", help="a .yaml, .yml or .csv file (see `sites export`)")
+    importer.add_argument("--dry-run", action="store_true", help="check and count, save nothing")
+    importer.set_defaults(handler=cmd_sites_import)
+    exporter = sites_sub.add_parser("export", help="write all sites in the import format")
+    exporter.add_argument("--format", choices=("yaml", "csv"), default="yaml")
+    exporter.add_argument("-o", "--output", help="file to write (default: standard output)")
+    exporter.set_defaults(handler=cmd_sites_export)
     i18n = sub.add_parser("i18n", help="translations: extract, update, check, add a language")
     i18n.add_argument(
         "action",

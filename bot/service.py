@@ -28,6 +28,7 @@ from bot.web import build_web_app, webhook_route
 from flows.context import FlowSettings
 from flows.i18n import set_display_timezone
 from storage.db import Database
+from storage.seeding import load_seed_if_empty
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
@@ -60,6 +61,7 @@ class BotService:
     async def start(self) -> None:
         settings = self.settings
         set_display_timezone(settings.timezone)
+        await load_seed_if_empty(self.db)
         web_app = build_web_app(self.db)
         token, base_url, host = settings.bot_token, settings.api_base_url, self.tuning.host
         if settings.playground:

@@ -7,10 +7,21 @@ No names, usernames, phone numbers or message texts.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    TypeDecorator,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -39,7 +50,11 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}  # noqa: RUF012
+    type_annotation_map = {  # noqa: RUF012
+        datetime: UtcDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
 
 
 class User(Base):
@@ -93,6 +108,7 @@ class Invite(Base):
         BigInteger, ForeignKey("users.id", ondelete="SET NULL")
     )
     used_at: Mapped[datetime | None]
+    digibank_id: Mapped[str | None] = mapped_column(String(64))  # staff of this digibank
 
 
 class AuditEntry(Base):
@@ -106,3 +122,59 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(48))
     target_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     detail: Mapped[str | None] = mapped_column(String(200))
+
+
+class Digibank(Base):
+    """A local partnership, e.g. Digibank Kortrijk; it has sites."""
+
+    __tablename__ = "digibanks"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class Site(Base):
+    """A digipunt, hub or mobile point. Lists and hours are JSON in the sites-file format
+    (see storage.site_schema), validated when they were imported."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digibank_id: Mapped[str] = mapped_column(
+        ForeignKey("digibanks.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(16))
+    street: Mapped[str] = mapped_column(String(160), default="")
+    postcode: Mapped[str] = mapped_column(String(4))
+    municipality: Mapped[str] = mapped_column(String(80))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    closures: Mapped[list[Any]] = mapped_column(default=list)
+    exceptions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    services: Mapped[list[Any]] = mapped_column(default=list)
+    topics: Mapped[list[Any]] = mapped_column(default=list)
+    languages: Mapped[list[Any]] = mapped_column(default=list)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")
+    web: Mapped[str] = mapped_column(String(200), default="")
+    accessibility: Mapped[str] = mapped_column(String(400), default="")
+    notes: Mapped[str] = mapped_column(String(400), default="")
+    last_checked: Mapped[date | None] = mapped_column(Date)
+    stops: Mapped[list[Any]] = mapped_column(default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class StaffMembership(Base):
+    """Which digibank(s) a digibuddy or organiser works for."""
+
+    __tablename__ = "staff_memberships"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    digibank_id: Mapped[str] = mapped_column(
+        ForeignKey("digibanks.id", ondelete="CASCADE"), primary_key=True
+    )

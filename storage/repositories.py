@@ -6,11 +6,22 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditEntry, DialogueState, Invite, ProcessedUpdate, User, utcnow
+from storage.models import (
+    AuditEntry,
+    DialogueState,
+    Digibank,
+    Invite,
+    ProcessedUpdate,
+    Site,
+    StaffMembership,
+    User,
+    utcnow,
+)
+from storage.site_schema import SiteRecord, from_columns, to_columns
 
 STAFF_ROLES = ("digibuddy", "organiser")
 
@@ -51,6 +62,7 @@ class UserRepository:
                 or_(AuditEntry.actor_id == user_id, AuditEntry.target_id == user_id)
             ),
             delete(Invite).where(or_(Invite.created_by == user_id, Invite.used_by == user_id)),
+            delete(StaffMembership).where(StaffMembership.user_id == user_id),
             delete(User).where(User.id == user_id),
         ):
             await self.session.execute(statement)
@@ -169,6 +181,63 @@ class AuditLog:
         return list(rows)
 
 
+@dataclass(frozen=True)
+class ImportSummary:
+    added: int
+    changed: int
+    unchanged: int
+
+
+_SITE_COLUMNS = [column.key for column in Site.__table__.columns if column.key != "updated_at"]
+
+
+class SiteRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def all(self) -> list[SiteRecord]:
+        rows = await self.session.execute(
+            select(Site, Digibank.name).join(Digibank).order_by(Site.digibank_id, Site.id)
+        )
+        return [
+            from_columns({key: getattr(site, key) for key in _SITE_COLUMNS}, bank_name)
+            for site, bank_name in rows
+        ]
+
+    async def count(self) -> int:
+        return await self.session.scalar(select(func.count()).select_from(Site)) or 0
+
+    async def version(self) -> tuple[int, datetime | None]:
+        """Changes whenever a site is added, changed or removed (for caches)."""
+        row = (await self.session.execute(select(func.count(), func.max(Site.updated_at)))).one()
+        return row[0], row[1]
+
+    async def digibanks(self) -> list[Digibank]:
+        return list(await self.session.scalars(select(Digibank).order_by(Digibank.name)))
+
+    async def upsert(self, records: list[SiteRecord]) -> ImportSummary:
+        """Insert or update the given sites (and their digibanks); others stay as they are."""
+        added = changed = 0
+        for bank_id, bank_name in {(r.digibank, r.digibank_name) for r in records}:
+            bank = await self.session.get(Digibank, bank_id)
+            if bank is None:
+                self.session.add(Digibank(id=bank_id, name=bank_name))
+            elif bank.name != bank_name:
+                bank.name = bank_name
+        await self.session.flush()
+        for record in records:
+            columns = to_columns(record)
+            site = await self.session.get(Site, record.id)
+            if site is None:
+                self.session.add(Site(**columns))
+                added += 1
+            elif any(getattr(site, key) != value for key, value in columns.items()):
+                for key, value in columns.items():
+                    setattr(site, key, value)
+                changed += 1
+        return ImportSummary(added, changed, len(records) - added - changed)
+
+
 class Repositories:
     """All repositories over one session."""
 
@@ -179,3 +248,4 @@ class Repositories:
         self.updates = UpdateLog(session)
         self.invites = InviteRepository(session)
         self.audit = AuditLog(session)
+        self.sites = SiteRepository(session)

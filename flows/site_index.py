@@ -1,0 +1,107 @@
+"""The nearest sites to a point, fast: a grid of cells searched ring by ring.
+
+A search widens ring by ring until the k-th nearest site found is closer than anything
+outside the rings searched so far can be, so the answer is exact (the same as checking
+every site), but only nearby cells are looked at.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+from flows.geo import distance_km
+from storage.site_schema import SiteRecord
+
+KM_PER_DEGREE = 111.19
+CELL_DEGREES = 0.05  # about 5.5 km by 3.5 km in Belgium
+
+Accept = Callable[[SiteRecord], bool]
+
+
+class SiteIndex:
+    def __init__(self, sites: Sequence[SiteRecord], cell: float = CELL_DEGREES) -> None:
+        self.sites = list(sites)
+        self.cell = cell
+        self._cells: dict[tuple[int, int], list[SiteRecord]] = defaultdict(list)
+        for site in self.sites:
+            self._cells[self._key(site.latitude, site.longitude)].append(site)
+        keys = list(self._cells) or [(0, 0)]
+        self._rows = (min(k[0] for k in keys), max(k[0] for k in keys))
+        self._cols = (min(k[1] for k in keys), max(k[1] for k in keys))
+
+    def __len__(self) -> int:
+        return len(self.sites)
+
+    def _key(self, latitude: float, longitude: float) -> tuple[int, int]:
+        return math.floor(latitude / self.cell), math.floor(longitude / self.cell)
+
+    def _ring(self, row: int, col: int, radius: int) -> list[tuple[int, int]]:
+        if radius == 0:
+            return [(row, col)]
+        top, bottom = row - radius, row + radius
+        cells = [(top, c) for c in range(col - radius, col + radius + 1)]
+        cells += [(bottom, c) for c in range(col - radius, col + radius + 1)]
+        cells += [(r, col - radius) for r in range(top + 1, bottom)]
+        cells += [(r, col + radius) for r in range(top + 1, bottom)]
+        return cells
+
+    def _outside_bound(
+        self, latitude: float, longitude: float, row: int, col: int, radius: int
+    ) -> float:
+        """No site outside the searched square can be closer than this (km)."""
+        south, north = (row - radius) * self.cell, (row + radius + 1) * self.cell
+        west, east = (col - radius) * self.cell, (col + radius + 1) * self.cell
+        widest = min(89.0, max(abs(south), abs(north)))
+        lat_km = min(latitude - south, north - latitude) * KM_PER_DEGREE
+        lon_km = (
+            min(longitude - west, east - longitude) * KM_PER_DEGREE * math.cos(math.radians(widest))
+        )
+        return min(lat_km, lon_km)
+
+    def nearest(
+        self, latitude: float, longitude: float, k: int = 3, accept: Accept | None = None
+    ) -> list[tuple[SiteRecord, float]]:
+        """The k nearest accepted sites with their distance in km, nearest first."""
+        row, col = self._key(latitude, longitude)
+        last_ring = max(
+            abs(row - self._rows[0]),
+            abs(row - self._rows[1]),
+            abs(col - self._cols[0]),
+            abs(col - self._cols[1]),
+        )
+        best: list[tuple[float, int, SiteRecord]] = []  # max-heap by negated distance
+        for radius in range(last_ring + 1):
+            for key in self._ring(row, col, radius):
+                for site in self._cells.get(key, ()):
+                    if accept is not None and not accept(site):
+                        continue
+                    d = distance_km(latitude, longitude, site.latitude, site.longitude)
+                    entry = (-d, id(site), site)
+                    if len(best) < k:
+                        heapq.heappush(best, entry)
+                    elif d < -best[0][0]:
+                        heapq.heapreplace(best, entry)
+            if len(best) == k and -best[0][0] <= self._outside_bound(
+                latitude, longitude, row, col, radius
+            ):
+                break
+        return [(site, -negated) for negated, _, site in sorted(best, reverse=True)]
+
+
+def brute_force_nearest(
+    sites: Sequence[SiteRecord],
+    latitude: float,
+    longitude: float,
+    k: int = 3,
+    accept: Accept | None = None,
+) -> list[tuple[SiteRecord, float]]:
+    """Every site measured: the baseline the index is checked and benchmarked against."""
+    measured = [
+        (distance_km(latitude, longitude, s.latitude, s.longitude), s)
+        for s in sites
+        if accept is None or accept(s)
+    ]
+    return [(s, d) for d, s in heapq.nsmallest(k, measured, key=lambda pair: pair[0])]

@@ -1,0 +1,333 @@
+"""Digibank sites as data: the record, its field formats, and their validation.
+
+One format serves the YAML and CSV files organisers edit, and the database columns:
+opening hours are "09:00-12:00, 13:00-17:00" per weekday ("20:00-02:00" runs past
+midnight), closures are dates or "2026-12-24..2027-01-01" ranges, exceptional hours are
+"2026-12-31: 09:00-12:00" (or "closed"), lists are separated by ";" in CSV.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import pairwise
+from typing import Any
+
+WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
+KINDS = ("digipunt", "hub", "mobile")
+SERVICES = ("walk_in", "coaching", "lending", "workshops")
+TOPICS = (
+    "taxonweb",
+    "itsme",
+    "eid",
+    "ebanking",
+    "burgerprofiel",
+    "email",
+    "smartphone",
+    "jobs",
+    "health",
+    "other",
+)
+LANGUAGES = ("nl", "fr", "en", "ar", "tr", "uk", "de", "ru", "ro", "pl", "es", "fa", "ps", "ti")
+_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+_POSTCODE = re.compile(r"^\d{4}$")
+CLOSED = "closed"
+
+
+class FieldError(ValueError):
+    """A value that cannot be used; the message says what is expected."""
+
+
+@dataclass(frozen=True, order=True)
+class TimeRange:
+    """Minutes after midnight; `end` past 1440 means the range runs into the next day."""
+
+    start: int
+    end: int
+
+    def __str__(self) -> str:
+        return f"{_hhmm(self.start)}-{_hhmm(self.end % 1440 if self.end != 1440 else 1440)}"
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A mobile point's stop: every week on a weekday, or on one date."""
+
+    day: str  # "tu" or "2026-12-01"
+    time: TimeRange
+    place: str
+    latitude: float
+    longitude: float
+
+    @property
+    def date(self) -> date | None:
+        return None if self.day in WEEKDAYS else date.fromisoformat(self.day)
+
+
+@dataclass(frozen=True)
+class SiteRecord:
+    id: str
+    digibank: str
+    digibank_name: str
+    name: str
+    kind: str
+    street: str
+    postcode: str
+    municipality: str
+    latitude: float
+    longitude: float
+    verified: bool = False
+    hours: dict[str, tuple[TimeRange, ...]] = field(default_factory=dict)
+    closures: tuple[tuple[date, date], ...] = ()
+    exceptions: dict[date, tuple[TimeRange, ...]] = field(default_factory=dict)
+    services: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ("nl",)
+    phone: str = ""
+    email: str = ""
+    web: str = ""
+    accessibility: str = ""
+    notes: str = ""  # who it is for, how to get there: shown to citizens as is
+    last_checked: date | None = None
+    stops: tuple[Stop, ...] = ()
+
+    @property
+    def address(self) -> str:
+        return ", ".join(
+            part for part in (self.street, f"{self.postcode} {self.municipality}") if part
+        )
+
+
+# --- parsing one field at a time ---------------------------------------------------------
+
+
+def parse_ranges(text: str) -> tuple[TimeRange, ...]:
+    """'09:00-12:00, 13:00-17:00' → ranges; '' or 'closed' → none."""
+    text = (text or "").strip()
+    if text.lower() in ("", CLOSED):
+        return ()
+    ranges = []
+    for part in text.split(","):
+        match = _RANGE.match(part)
+        if not match:
+            raise FieldError(f"expected times like 09:00-12:00, got {part.strip()!r}")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
+            raise FieldError(f"not a time of day: {part.strip()!r}")
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        if end == start:
+            raise FieldError(f"a range must not start and end at the same time: {part.strip()!r}")
+        ranges.append(TimeRange(start, end if end > start else end + 1440))
+    ranges.sort()
+    for first, second in pairwise(ranges):
+        if second.start < first.end:
+            raise FieldError(f"times overlap: {first} and {second}")
+    return tuple(ranges)
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise FieldError(f"expected a date like 2026-12-24, got {text!r}") from None
+
+
+def parse_closures(items: list[str]) -> tuple[tuple[date, date], ...]:
+    closures = []
+    for item in items:
+        first, _, last = str(item).partition("..")
+        start = parse_date(first)
+        end = parse_date(last) if last else start
+        if end < start:
+            raise FieldError(f"a closure ends before it starts: {item!r}")
+        closures.append((start, end))
+    return tuple(sorted(closures))
+
+
+def parse_exceptions(items: dict[str, str] | list[str]) -> dict[date, tuple[TimeRange, ...]]:
+    """{'2026-12-31': '09:00-12:00'} or ['2026-12-31: 09:00-12:00'] (CSV)."""
+    if isinstance(items, dict):
+        pairs = list(items.items())
+    else:
+        pairs = []
+        for item in items:
+            day, sep, ranges = str(item).partition(" ")
+            if not sep:
+                raise FieldError(f"expected '2026-12-31 09:00-12:00' or '… closed', got {item!r}")
+            pairs.append((day.rstrip(":"), ranges))
+    return {parse_date(str(day)): parse_ranges(str(ranges)) for day, ranges in pairs}
+
+
+def parse_choices(items: list[str], allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
+    chosen = []
+    for item in items:
+        value = str(item).strip().lower().replace("-", "_").replace(" ", "_")
+        if value not in allowed:
+            raise FieldError(f"unknown {what} {item!r}; use: {', '.join(allowed)}")
+        if value not in chosen:
+            chosen.append(value)
+    return tuple(chosen)
+
+
+def parse_coordinate(value: Any, low: float, high: float, what: str) -> float:
+    if value is None or str(value).strip() == "":
+        raise FieldError("required")
+    try:
+        number = float(str(value).replace(",", "."))
+    except ValueError:
+        raise FieldError(f"expected a {what} like 50.85, got {value!r}") from None
+    if not low <= number <= high:
+        raise FieldError(f"{what} must be between {low} and {high}, got {number}")
+    return number
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "ja", "1"):
+        return True
+    if text in ("false", "no", "nee", "0", ""):
+        return False
+    raise FieldError(f"expected true or false, got {value!r}")
+
+
+def parse_stop(value: dict[str, Any] | str) -> Stop:
+    """{'day': 'tu', 'time': '10:00-12:00', 'place': …, 'latitude': …, 'longitude': …},
+    or in CSV: 'tu 10:00-12:00 @ Heers, Dorpsplein @ 50.7537 5.3030'."""
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split("@")]
+        if len(parts) != 3 or " " not in parts[0] or len(parts[2].split()) != 2:
+            raise FieldError(
+                f"expected 'tu 10:00-12:00 @ Place @ 50.75 5.30', got {value.strip()!r}"
+            )
+        day, time_text = parts[0].split(None, 1)
+        latitude, longitude = parts[2].split()
+        value = {
+            "day": day,
+            "time": time_text,
+            "place": parts[1],
+            "latitude": latitude,
+            "longitude": longitude,
+        }
+    day = str(value.get("day", "")).strip().lower()
+    if day not in WEEKDAYS:
+        parse_date(day)
+    ranges = parse_ranges(str(value.get("time", "")))
+    if len(ranges) != 1:
+        raise FieldError("a stop needs one time range, like 10:00-12:00")
+    place = str(value.get("place", "")).strip()
+    if not place:
+        raise FieldError("a stop needs a place")
+    return Stop(
+        day,
+        ranges[0],
+        place,
+        parse_coordinate(value.get("latitude"), 49.0, 52.0, "latitude"),
+        parse_coordinate(value.get("longitude"), 2.0, 7.0, "longitude"),
+    )
+
+
+def check_id(value: str, what: str) -> str:
+    value = str(value or "").strip()
+    if not _ID.match(value):
+        raise FieldError(f"a {what} id is 2-63 lower-case letters, digits or '-', got {value!r}")
+    return value
+
+
+def check_postcode(value: Any) -> str:
+    value = str(value or "").strip()
+    if not _POSTCODE.match(value):
+        raise FieldError(f"expected a Belgian postcode of 4 digits, got {value!r}")
+    return value
+
+
+# --- the textual forms the files and the database hold -------------------------------------
+
+
+def format_ranges(ranges: tuple[TimeRange, ...]) -> str:
+    return ", ".join(str(r) for r in ranges) if ranges else CLOSED
+
+
+def format_closures(closures: tuple[tuple[date, date], ...]) -> list[str]:
+    return [
+        start.isoformat() if start == end else f"{start.isoformat()}..{end.isoformat()}"
+        for start, end in closures
+    ]
+
+
+def format_stop(stop: Stop) -> dict[str, Any]:
+    return {
+        "day": stop.day,
+        "time": str(stop.time),
+        "place": stop.place,
+        "latitude": stop.latitude,
+        "longitude": stop.longitude,
+    }
+
+
+def to_columns(record: SiteRecord) -> dict[str, Any]:
+    """The database columns of a site (JSON-able values)."""
+    return {
+        "id": record.id,
+        "digibank_id": record.digibank,
+        "name": record.name,
+        "kind": record.kind,
+        "street": record.street,
+        "postcode": record.postcode,
+        "municipality": record.municipality,
+        "latitude": record.latitude,
+        "longitude": record.longitude,
+        "verified": record.verified,
+        "hours": {day: format_ranges(r) for day, r in record.hours.items() if r},
+        "closures": format_closures(record.closures),
+        "exceptions": {
+            d.isoformat(): format_ranges(r) for d, r in sorted(record.exceptions.items())
+        },
+        "services": list(record.services),
+        "topics": list(record.topics),
+        "languages": list(record.languages),
+        "phone": record.phone,
+        "email": record.email,
+        "web": record.web,
+        "accessibility": record.accessibility,
+        "notes": record.notes,
+        "last_checked": record.last_checked,
+        "stops": [format_stop(s) for s in record.stops],
+    }
+
+
+def from_columns(columns: dict[str, Any], digibank_name: str) -> SiteRecord:
+    """Back from trusted database columns (validated when they were imported)."""
+    return SiteRecord(
+        id=columns["id"],
+        digibank=columns["digibank_id"],
+        digibank_name=digibank_name,
+        name=columns["name"],
+        kind=columns["kind"],
+        street=columns["street"],
+        postcode=columns["postcode"],
+        municipality=columns["municipality"],
+        latitude=columns["latitude"],
+        longitude=columns["longitude"],
+        verified=columns["verified"],
+        hours={day: parse_ranges(text) for day, text in (columns["hours"] or {}).items()},
+        closures=parse_closures(columns["closures"] or []),
+        exceptions=parse_exceptions(columns["exceptions"] or {}),
+        services=tuple(columns["services"] or ()),
+        topics=tuple(columns["topics"] or ()),
+        languages=tuple(columns["languages"] or ()),
+        phone=columns["phone"] or "",
+        email=columns["email"] or "",
+        web=columns["web"] or "",
+        accessibility=columns["accessibility"] or "",
+        notes=columns["notes"] or "",
+        last_checked=columns["last_checked"],
+        stops=tuple(parse_stop(s) for s in columns["stops"] or ()),
+    )
