@@ -122,6 +122,24 @@ def format_date(value: date, tz: tzinfo | None = None, fmt: str = "full") -> str
     return babel_dates.format_date(value, format=fmt, locale=_babel_locale())
 
 
+# "Tuesday 1 December": weekday and date without the year, as each language writes them.
+_DAY_PATTERNS = {
+    "nl": "EEEE d MMMM",
+    "fr": "EEEE d MMMM",
+    "en": "EEEE d MMMM",
+    "ar": "EEEE، d MMMM",
+    "tr": "d MMMM EEEE",
+    "uk": "EEEE, d MMMM",
+}
+
+
+def format_day(value: date | datetime, tz: tzinfo | None = None) -> str:
+    if isinstance(value, datetime):
+        value = value.astimezone(tz or display_timezone()).date()
+    pattern = _DAY_PATTERNS.get(current_locale.get(), "EEEE d MMMM")
+    return babel_dates.format_date(value, pattern, locale=_babel_locale())
+
+
 def format_time(value: datetime | time, tz: tzinfo | None = None) -> str:
     """A moment in `tz` (the display zone by default), or a wall-clock time as it is."""
     if isinstance(value, datetime):

@@ -32,6 +32,24 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "tr": ("kişi", "insan", "biri", "birisi", "görevli", "konuşmak", "konuşabilir"),
         "uk": ("людина", "людиною", "оператор", "працівник", "поговорити", "зателефонувати"),
     },
+    "find": {
+        "nl": (
+            "waar",
+            "digibank",
+            "digipunt",
+            "adres",
+            "dichtbij",
+            "buurt",
+            "dichtste",
+            "locatie",
+            "zoeken",
+        ),
+        "fr": ("où", "adresse", "près", "proche", "trouver", "plus proche"),
+        "en": ("where", "near", "nearest", "address", "location", "find", "close to"),
+        "ar": ("أين", "اين", "عنوان", "قريب", "الأقرب", "مكان"),
+        "tr": ("nerede", "adres", "yakın", "yakındaki", "en yakın", "konum"),
+        "uk": ("де", "адреса", "поруч", "найближчий", "найближче", "знайти"),
+    },
     "privacy": {
         "nl": ("privacy", "gegevens", "data", "wissen", "verwijderen"),
         "fr": ("vie privée", "données", "confidentialité", "supprimer", "effacer"),
@@ -116,3 +134,10 @@ def match_intent(text: str) -> str | None:
             if len(token) >= 5 and difflib.get_close_matches(token, long_words, n=1, cutoff=0.8):
                 return intent
     return None
+
+
+_POSTCODE_ONLY = re.compile(r"^\s*\d{4}\s*$")
+
+
+def is_postcode(text: str) -> bool:
+    return bool(_POSTCODE_ONLY.match(text))

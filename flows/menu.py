@@ -89,7 +89,14 @@ def _privacy(ctx: Context) -> Awaitable[list[Action]]:
     return privacy.show_privacy(ctx)
 
 
+def _nearest(ctx: Context) -> Awaitable[list[Action]]:
+    from flows import nearest
+
+    return nearest.start(ctx)
+
+
 AREAS: list[Area] = [
+    Area("find", N_("📍 Find a digibank"), _nearest),
     Area("help", N_("❓ Help"), show_help),
     Area("person", N_("👤 Talk to a person"), show_person),
     Area("language", N_("🌐 Language"), _language),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from flows import callbacks, events, keywords, menu, onboarding, privacy, staff
+from flows import callbacks, events, keywords, menu, nearest, onboarding, privacy, staff
 from flows.actions import Action, Reply, Toast
 from flows.context import Context
 from flows.i18n import _
@@ -21,6 +21,7 @@ class FlowHandlers:
     prompt: Callable[[Context], Awaitable[list[Action]]]
     on_button: Callable[[Context, str], Awaitable[list[Action] | None]]
     on_text: Callable[[Context, str], Awaitable[list[Action] | None]] | None = None
+    on_location: Callable[[Context, float, float], Awaitable[list[Action]]] | None = None
 
 
 FLOWS: dict[str, FlowHandlers] = {
@@ -30,6 +31,14 @@ FLOWS: dict[str, FlowHandlers] = {
     ),
     privacy.FORGET_FLOW: FlowHandlers(privacy.prompt, privacy.on_button),
     staff.FLOW: FlowHandlers(staff.prompt, staff.on_button),
+    nearest.FLOW: FlowHandlers(
+        nearest.prompt, nearest.on_button, nearest.on_text, nearest.on_location
+    ),
+}
+
+# Buttons that stay valid whatever the step (besides the menu's), by callback namespace.
+STEPLESS_BUTTONS: dict[str, Callable[[Context, str], Awaitable[list[Action] | None]]] = {
+    nearest.SITE: nearest.on_site_button,
 }
 
 # Commands that work before the privacy notice is accepted.
@@ -51,6 +60,11 @@ async def handle(event: events.Event, ctx: Context) -> list[Action]:
         return await _unexpected(
             ctx, _("📎 I can only read text and buttons here. Please choose a button.")
         )
+    if isinstance(event, events.Location):
+        handlers = FLOWS.get(ctx.state.flow or "")
+        if handlers is not None and handlers.on_location is not None:
+            return await handlers.on_location(ctx, event.latitude, event.longitude)
+        return await nearest.on_location(ctx, event.latitude, event.longitude)
     # A location or contact that no step asked for (later features will ask for them).
     return await _unexpected(ctx, _("🤔 I did not ask for that. Please choose a button."))
 
@@ -108,6 +122,10 @@ async def _button(event: events.ButtonPress, ctx: Context) -> list[Action]:
         opened = await menu.open_target(ctx, callback.value)
         if opened is not None:
             return opened
+    if callback is not None and callback.seq is None and callback.flow in STEPLESS_BUTTONS:
+        answered = await STEPLESS_BUTTONS[callback.flow](ctx, callback.value)
+        if answered is not None:
+            return answered
     if callback is not None and callback.flow == ctx.state.flow and callback.seq == ctx.state.seq:
         handlers = FLOWS.get(callback.flow)
         if handlers is not None:
@@ -142,6 +160,8 @@ async def _text(text: str, ctx: Context) -> list[Action]:
             Reply(_("👇 Please tap one of the buttons.")),
             *await _current_step(ctx),
         ]
+    if keywords.is_postcode(text):  # a postcode alone: where is the nearest digibank?
+        return await nearest.on_text(ctx, text) or menu.not_understood(ctx)
     intent = keywords.match_intent(text)
     if intent == "thanks":
         return menu.main_menu(ctx, intro=_("😊 You are welcome!"))

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 
 from flows.geo import distance_km
+from storage.repositories import Repositories
 from storage.site_schema import SiteRecord
 
 KM_PER_DEGREE = 111.19
@@ -25,6 +26,7 @@ class SiteIndex:
     def __init__(self, sites: Sequence[SiteRecord], cell: float = CELL_DEGREES) -> None:
         self.sites = list(sites)
         self.cell = cell
+        self._by_id = {site.id: site for site in self.sites}
         self._cells: dict[tuple[int, int], list[SiteRecord]] = defaultdict(list)
         for site in self.sites:
             self._cells[self._key(site.latitude, site.longitude)].append(site)
@@ -34,6 +36,9 @@ class SiteIndex:
 
     def __len__(self) -> int:
         return len(self.sites)
+
+    def by_id(self, site_id: str) -> SiteRecord | None:
+        return self._by_id.get(site_id)
 
     def _key(self, latitude: float, longitude: float) -> tuple[int, int]:
         return math.floor(latitude / self.cell), math.floor(longitude / self.cell)
@@ -105,3 +110,17 @@ def brute_force_nearest(
         if accept is None or accept(s)
     ]
     return [(s, d) for d, s in heapq.nsmallest(k, measured, key=lambda pair: pair[0])]
+
+
+_cache: dict[str, tuple[object, SiteIndex]] = {}
+
+
+async def site_index(repos: Repositories) -> SiteIndex:
+    """The index of all sites, rebuilt only when the sites table changed."""
+    database = str(repos.session.bind.url)
+    version = await repos.sites.version()
+    cached = _cache.get(database)
+    if cached is None or cached[0] != version:
+        cached = (version, SiteIndex(await repos.sites.all()))
+        _cache[database] = cached
+    return cached[1]
