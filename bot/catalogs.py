@@ -22,7 +22,7 @@ from flows.i18n import DOMAIN, SOURCE_LOCALE, SUPPORTED_LOCALES
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 TEMPLATE = LOCALES / f"{DOMAIN}.pot"
-SOURCES = ("flows", "bot")
+SOURCES = ("flows", "bot", "storage")
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 _TAG = re.compile(r"</?[a-z-]+")

@@ -10,10 +10,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from telegram import ChatMember, Update
+from telegram import Bot, ChatMember, Update
 from telegram.error import TelegramError
 
-from bot.delivery import Delivery, UserBlockedBot
+from bot.delivery import Delivery, UserBlockedBot, call_api
 from bot.updates import to_event
 from flows import actions as act
 from flows import events
@@ -25,6 +25,17 @@ from storage.models import utcnow
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
+
+
+class TelegramFiles:
+    """The flows' FileStore: downloads a file a user sent, through the Bot API."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def read(self, file_ref: str) -> bytes:
+        file = await call_api(self.bot.get_file, file_ref)
+        return bytes(await file.download_as_bytearray())
 
 
 class UpdatePipeline:
@@ -65,7 +76,9 @@ class UpdatePipeline:
                 await repos.users.mark_blocked(member.from_user.id, self.clock())
             if event is None:
                 return None
-            handled = await handle_event(event, repos, self.settings, self.clock())
+            handled = await handle_event(
+                event, repos, self.settings, self.clock(), TelegramFiles(self.delivery.bot)
+            )
             log.info("update %s handled: %s", update_id, type(event).__name__)
             return handled
 

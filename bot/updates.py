@@ -39,6 +39,11 @@ def _message_event(message: Message, sender: events.Sender, bot_username: str) -
         return events.Text(sender, message.text)
     if message.location is not None and message.venue is None:
         return events.Location(sender, message.location.latitude, message.location.longitude)
+    if message.document is not None:
+        document = message.document
+        return events.Document(
+            sender, document.file_name or "file", document.file_size or 0, document.file_id
+        )
     if message.contact is not None:
         own = message.contact.user_id is not None and message.contact.user_id == sender.user_id
         return events.Contact(sender, own)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from flows import callbacks
 from flows.actions import Button
@@ -19,6 +20,12 @@ class FlowSettings:
     retention_days: int = 365
 
 
+class FileStore(Protocol):
+    """Fetches the bytes of a file a user sent (the transport implements it)."""
+
+    async def read(self, file_ref: str) -> bytes: ...
+
+
 @dataclass
 class Context:
     repos: Repositories
@@ -26,6 +33,7 @@ class Context:
     state: DialogueState
     settings: FlowSettings
     now: datetime
+    files: FileStore | None = None
     forgotten: bool = False  # set by /forget: nothing more may be written about this user
 
     @property

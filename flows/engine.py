@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flows import events, menu, router
 from flows.actions import Action, Reply
-from flows.context import Context, FlowSettings
+from flows.context import Context, FileStore, FlowSettings
 from flows.i18n import _, resolve_locale, use_locale
 from storage.repositories import Repositories
 
@@ -19,13 +19,17 @@ class Handled:
 
 
 async def handle_event(
-    event: events.Event, repos: Repositories, settings: FlowSettings, now: datetime
+    event: events.Event,
+    repos: Repositories,
+    settings: FlowSettings,
+    now: datetime,
+    files: FileStore | None = None,
 ) -> Handled:
     """Load the user and their dialogue state, run the step, leave the changes to commit."""
     user = await repos.users.touch(event.sender.user_id, now)
     state = await repos.dialogues.load(event.sender.chat_id)
     locale = resolve_locale(user.locale, event.sender.language_code, settings.default_locale)
-    ctx = Context(repos, user, state, settings, now)
+    ctx = Context(repos, user, state, settings, now, files)
     with use_locale(locale):
         actions = await router.handle(event, ctx)
     if ctx.forgotten:  # the rows are deleted: keep the session from writing them back

@@ -54,10 +54,20 @@ class Media:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A file the user sent; its bytes are fetched only when a step wants them."""
+
+    sender: Sender
+    file_name: str
+    size: int
+    file_ref: str
+
+
+@dataclass(frozen=True)
 class Edited:
     """The user edited an earlier message; we do not re-run a step for it."""
 
     sender: Sender
 
 
-Event = Text | Command | ButtonPress | Location | Contact | Media | Edited
+Event = Text | Command | ButtonPress | Location | Contact | Document | Media | Edited

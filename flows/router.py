@@ -10,7 +10,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from flows import callbacks, events, keywords, menu, nearest, onboarding, privacy, staff
+from flows import (
+    callbacks,
+    events,
+    keywords,
+    menu,
+    nearest,
+    onboarding,
+    privacy,
+    site_admin,
+    staff,
+)
 from flows.actions import Action, Reply, Toast
 from flows.context import Context
 from flows.i18n import _
@@ -31,6 +41,7 @@ FLOWS: dict[str, FlowHandlers] = {
     ),
     privacy.FORGET_FLOW: FlowHandlers(privacy.prompt, privacy.on_button),
     staff.FLOW: FlowHandlers(staff.prompt, staff.on_button),
+    site_admin.FLOW: FlowHandlers(site_admin.prompt, site_admin.on_button),
     nearest.FLOW: FlowHandlers(
         nearest.prompt, nearest.on_button, nearest.on_text, nearest.on_location
     ),
@@ -56,7 +67,11 @@ async def handle(event: events.Event, ctx: Context) -> list[Action]:
         return await _text(event.text, ctx)
     if isinstance(event, events.Edited):
         return [Reply(_("✏️ I only read new messages. Please send it again as a new message."))]
-    if isinstance(event, events.Media):
+    if isinstance(event, events.Document):
+        handled = await site_admin.on_document(ctx, event)
+        if handled is not None:
+            return handled
+    if isinstance(event, events.Media | events.Document):
         return await _unexpected(
             ctx, _("📎 I can only read text and buttons here. Please choose a button.")
         )
@@ -84,6 +99,7 @@ async def _command(event: events.Command, ctx: Context) -> list[Action]:
         "whoami": staff.whoami,
         "staff": staff.list_staff,
         "human": menu.show_person,
+        "sites": site_admin.start,
     }
     if name == "cancel":
         if not ctx.onboarded:

@@ -44,13 +44,18 @@ class SiteIndex:
         return math.floor(latitude / self.cell), math.floor(longitude / self.cell)
 
     def _ring(self, row: int, col: int, radius: int) -> list[tuple[int, int]]:
-        if radius == 0:
-            return [(row, col)]
-        top, bottom = row - radius, row + radius
-        cells = [(top, c) for c in range(col - radius, col + radius + 1)]
-        cells += [(bottom, c) for c in range(col - radius, col + radius + 1)]
-        cells += [(r, col - radius) for r in range(top + 1, bottom)]
-        cells += [(r, col + radius) for r in range(top + 1, bottom)]
+        """The cells at Chebyshev distance `radius`, clipped to where the sites are."""
+        (row_lo, row_hi), (col_lo, col_hi) = self._rows, self._cols
+        top, bottom, left, right = row - radius, row + radius, col - radius, col + radius
+        columns = range(max(left, col_lo), min(right, col_hi) + 1)
+        rows = range(max(top + 1, row_lo), min(bottom - 1, row_hi) + 1)
+        cells = [(top, c) for c in columns] if row_lo <= top <= row_hi else []
+        if radius and row_lo <= bottom <= row_hi:
+            cells += [(bottom, c) for c in columns]
+        if col_lo <= left <= col_hi:
+            cells += [(r, left) for r in rows]
+        if radius and col_lo <= right <= col_hi:
+            cells += [(r, right) for r in rows]
         return cells
 
     def _outside_bound(
@@ -70,7 +75,13 @@ class SiteIndex:
         self, latitude: float, longitude: float, k: int = 3, accept: Accept | None = None
     ) -> list[tuple[SiteRecord, float]]:
         """The k nearest accepted sites with their distance in km, nearest first."""
+        if not self.sites:
+            return []
         row, col = self._key(latitude, longitude)
+        if not (self._rows[0] <= row <= self._rows[1] and self._cols[0] <= col <= self._cols[1]):
+            # Outside the area the sites cover (abroad): the ring bound assumes short
+            # distances, so measure every site. Rare, and still a few milliseconds.
+            return brute_force_nearest(self.sites, latitude, longitude, k, accept)
         last_ring = max(
             abs(row - self._rows[0]),
             abs(row - self._rows[1]),

@@ -1,7 +1,9 @@
-"""Roles: /whoami, invite links for staff (admins only), /staff to list and remove staff."""
+"""Roles: /whoami, invite links for staff of a digibank (admins only), /staff to list and
+remove staff. A staff member belongs to one or more digibanks."""
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 from flows import menu
@@ -13,6 +15,7 @@ FLOW = "staff"
 INVITE_TTL = timedelta(days=7)
 INVITE_PREFIX = "inv_"  # deep-link payloads that are staff invites
 INVITABLE_ROLES = ("digibuddy", "organiser")
+STAFF_ROLES = ("digibuddy", "organiser", "admin")
 ROLE_NAMES = {
     "citizen": N_("citizen"),
     "digibuddy": N_("digibuddy"),
@@ -26,43 +29,57 @@ def role_name(role: str) -> str:
 
 
 def refuse(ctx: Context) -> list[Action]:
-    return [
-        Reply(
-            _("⛔ Sorry, this is only for digibank staff."),
-            buttons=(menu.home_row(),),
-        )
-    ]
+    return [Reply(_("⛔ Sorry, this is only for digibank staff."), buttons=(menu.home_row(),))]
+
+
+async def digibank_names(ctx: Context, user_id: int) -> str:
+    names = []
+    for bank_id in await ctx.repos.memberships.of(user_id):
+        bank = await ctx.repos.sites.digibank(bank_id)
+        names.append(html.escape(bank.name if bank else bank_id))
+    return ", ".join(names)
 
 
 async def whoami(ctx: Context) -> list[Action]:
     text = _("🪪 You are: <b>{role}</b>\nYour Telegram number: <code>{user_id}</code>").format(
         role=role_name(ctx.role), user_id=ctx.user.id
     )
+    banks = await digibank_names(ctx, ctx.user.id)
+    if banks:
+        text += "\n" + _("🏢 Digibank: {names}").format(names=banks)
     return [Reply(text, buttons=(menu.home_row(),))]
 
 
 async def invite(ctx: Context, args: str) -> list[Action]:
-    """/invite [digibuddy|organiser]: admins only."""
+    """/invite [digibuddy|organiser] [digibank]: admins only."""
     if ctx.role != "admin":
         return refuse(ctx)
-    role = args.strip().lower()
-    if role in INVITABLE_ROLES:
-        return await _create_invite(ctx, role)
-    ctx.ask(FLOW, "invite_role")
-    return [
-        Reply(
-            _("🔗 Who is the invite for?"),
-            buttons=(
-                tuple(ctx.step_button(role_name(r).capitalize(), r) for r in INVITABLE_ROLES),
-                menu.home_row(),
-            ),
-        )
-    ]
+    words = args.lower().split()
+    role = words[0] if words and words[0] in INVITABLE_ROLES else None
+    if role is None:
+        ctx.ask(FLOW, "invite_role")
+        roles = tuple(ctx.step_button(role_name(r).capitalize(), r) for r in INVITABLE_ROLES)
+        return [Reply(_("🔗 Who is the invite for?"), buttons=(roles, menu.home_row()))]
+    bank_id = words[1] if len(words) > 1 else None
+    if bank_id is not None and await ctx.repos.sites.digibank(bank_id) is not None:
+        return await _create_invite(ctx, role, bank_id)
+    return await _ask_digibank(ctx, role)
 
 
-async def _create_invite(ctx: Context, role: str) -> list[Action]:
-    created = await ctx.repos.invites.create(role, ctx.user.id, ctx.now, INVITE_TTL)
-    await ctx.repos.audit.record(ctx.user.id, "invite.create", detail=role)
+async def _ask_digibank(ctx: Context, role: str) -> list[Action]:
+    banks = await ctx.repos.sites.digibanks()
+    if not banks:  # no sites loaded yet: staff of no digibank in particular
+        return await _create_invite(ctx, role, None)
+    ctx.ask(FLOW, "invite_bank", role=role)
+    rows = tuple((ctx.step_button(bank.name, f"bank.{bank.id}"),) for bank in banks)
+    return [Reply(_("🏢 For which digibank?"), buttons=(*rows, menu.home_row()))]
+
+
+async def _create_invite(ctx: Context, role: str, bank_id: str | None) -> list[Action]:
+    created = await ctx.repos.invites.create(
+        role, ctx.user.id, ctx.now, INVITE_TTL, INVITE_PREFIX, bank_id
+    )
+    await ctx.repos.audit.record(ctx.user.id, "invite.create", detail=f"{role} {bank_id or ''}")
     link = f"https://t.me/{ctx.settings.bot_username}?start={created.code}"
     ctx.finish()
     text = _(
@@ -73,7 +90,7 @@ async def _create_invite(ctx: Context, role: str) -> list[Action]:
 
 
 async def redeem(ctx: Context, code: str) -> list[Action]:
-    """/start inv_…: grant the role, or say plainly why not."""
+    """/start inv_…: grant the role (and the digibank), or say plainly why not."""
     result = await ctx.repos.invites.redeem(code, ctx.user.id, ctx.now)
     if not result.ok:
         reasons = {
@@ -81,43 +98,36 @@ async def redeem(ctx: Context, code: str) -> list[Action]:
             "expired": _("⚠️ This invite link has expired. Ask for a new one."),
         }
         return [Reply(reasons.get(result.reason, _("⚠️ This invite link is not valid.")))]
-    ctx.user.role = result.role
+    if not (ctx.user.role == "organiser" and result.role == "digibuddy"):  # never a demotion
+        ctx.user.role = result.role
+    if result.digibank_id is not None:
+        await ctx.repos.memberships.add(ctx.user.id, result.digibank_id)
     await ctx.repos.audit.record(
         ctx.user.id, "invite.redeem", target_id=ctx.user.id, detail=result.role
     )
-    return [
-        Reply(
-            _("🎉 Welcome to the team! You are now a <b>{role}</b>.").format(
-                role=role_name(result.role)
-            )
-        )
-    ]
+    text = _("🎉 Welcome to the team! You are now a <b>{role}</b>.").format(
+        role=role_name(ctx.user.role)
+    )
+    return [Reply(text)]
 
 
 async def list_staff(ctx: Context) -> list[Action]:
     if ctx.role != "admin":
         return refuse(ctx)
     staff = await ctx.repos.users.staff()
-    ctx.ask(FLOW, "staff_list")
     if not staff:
         ctx.finish()
-        return [
-            Reply(
-                _("👥 There is no staff yet. Use /invite to add someone."),
-                buttons=(menu.home_row(),),
-            )
-        ]
+        text = _("👥 There is no staff yet. Use /invite to add someone.")
+        return [Reply(text, buttons=(menu.home_row(),))]
+    ctx.ask(FLOW, "staff_list")
     lines = [_("👥 <b>Staff</b>")]
     rows: list[tuple[Button, ...]] = []
     for member in staff:
-        lines.append(f"• <code>{member.id}</code> · {role_name(member.role)}")
-        rows.append(
-            (
-                ctx.step_button(
-                    _("➖ Remove {user_id}").format(user_id=member.id), f"rm.{member.id}"
-                ),
-            )
-        )
+        banks = await digibank_names(ctx, member.id)
+        line = f"• <code>{member.id}</code> · {role_name(member.role)}"
+        lines.append(f"{line} · {banks}" if banks else line)
+        label = _("➖ Remove {user_id}").format(user_id=member.id)
+        rows.append((ctx.step_button(label, f"rm.{member.id}"),))
     rows.append(menu.home_row())
     return [Reply("\n".join(lines), buttons=tuple(rows))]
 
@@ -126,18 +136,28 @@ async def on_button(ctx: Context, value: str) -> list[Action] | None:
     if ctx.role != "admin":
         return refuse(ctx)
     if ctx.state.step == "invite_role" and value in INVITABLE_ROLES:
-        return await _create_invite(ctx, value)
+        return await _ask_digibank(ctx, value)
+    if ctx.state.step == "invite_bank" and value.startswith("bank."):
+        bank = await ctx.repos.sites.digibank(value[5:])
+        role = (ctx.state.data or {}).get("role")
+        if bank is not None and role in INVITABLE_ROLES:
+            return await _create_invite(ctx, role, bank.id)
     if ctx.state.step == "staff_list" and value.startswith("rm.") and value[3:].isdigit():
         member = await ctx.repos.users.get(int(value[3:]))
         if member is not None and member.role != "citizen":
             await ctx.repos.audit.record(ctx.user.id, "role.remove", member.id, member.role)
             member.role = "citizen"
+            await ctx.repos.memberships.remove_all(member.id)
         ctx.finish()
-        return [Reply(_("✅ Done. That person is no longer staff."), buttons=(menu.home_row(),))]
+        text = _("✅ Done. That person is no longer staff.")
+        return [Reply(text, buttons=(menu.home_row(),))]
     return None
 
 
 async def prompt(ctx: Context) -> list[Action]:
     if ctx.state.step == "staff_list":
         return await list_staff(ctx)
+    role = (ctx.state.data or {}).get("role")
+    if ctx.state.step == "invite_bank" and role in INVITABLE_ROLES:
+        return await _ask_digibank(ctx, role)
     return await invite(ctx, "")

@@ -123,6 +123,7 @@ class Redemption:
     ok: bool
     reason: str = ""  # "unknown", "used", "expired" when not ok
     role: str = ""
+    digibank_id: str | None = None
 
 
 class InviteRepository:
@@ -130,11 +131,18 @@ class InviteRepository:
         self.session = session
 
     async def create(
-        self, role: str, created_by: int, now: datetime, ttl: timedelta, code_prefix: str = "inv_"
+        self,
+        role: str,
+        created_by: int,
+        now: datetime,
+        ttl: timedelta,
+        code_prefix: str = "inv_",
+        digibank_id: str | None = None,
     ) -> Invite:
         invite = Invite(
             code=code_prefix + secrets.token_urlsafe(18),
             role=role,
+            digibank_id=digibank_id,
             created_by=created_by,
             created_at=now,
             expires_at=now + ttl,
@@ -160,7 +168,31 @@ class InviteRepository:
         if result.rowcount != 1:
             return Redemption(False, "used")
         await self.session.refresh(invite)
-        return Redemption(True, role=invite.role)
+        return Redemption(True, role=invite.role, digibank_id=invite.digibank_id)
+
+
+class MembershipRepository:
+    """Which digibanks a staff member works for."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of(self, user_id: int) -> list[str]:
+        rows = await self.session.scalars(
+            select(StaffMembership.digibank_id)
+            .where(StaffMembership.user_id == user_id)
+            .order_by(StaffMembership.digibank_id)
+        )
+        return list(rows)
+
+    async def add(self, user_id: int, digibank_id: str) -> None:
+        if await self.session.get(StaffMembership, (user_id, digibank_id)) is None:
+            self.session.add(StaffMembership(user_id=user_id, digibank_id=digibank_id))
+
+    async def remove_all(self, user_id: int) -> None:
+        await self.session.execute(
+            delete(StaffMembership).where(StaffMembership.user_id == user_id)
+        )
 
 
 class AuditLog:
@@ -215,6 +247,9 @@ class SiteRepository:
     async def digibanks(self) -> list[Digibank]:
         return list(await self.session.scalars(select(Digibank).order_by(Digibank.name)))
 
+    async def digibank(self, digibank_id: str) -> Digibank | None:
+        return await self.session.get(Digibank, digibank_id)
+
     async def upsert(self, records: list[SiteRecord]) -> ImportSummary:
         """Insert or update the given sites (and their digibanks); others stay as they are."""
         added = changed = 0
@@ -249,3 +284,4 @@ class Repositories:
         self.invites = InviteRepository(session)
         self.audit = AuditLog(session)
         self.sites = SiteRepository(session)
+        self.memberships = MembershipRepository(session)

@@ -10,12 +10,13 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import yaml
 
 from storage import site_schema as schema
-from storage.site_schema import FieldError, SiteRecord
+from storage.site_schema import N_, FieldError, SiteRecord
 
 CSV_COLUMNS = (
     "digibank",
@@ -50,10 +51,15 @@ LIST_FIELDS = ("closures", "exceptions", "services", "topics", "languages", "sto
 class FileError:
     line: int
     field: str
-    message: str
+    message: str  # an English msgid with {placeholders}, filled from params
+    params: dict[str, Any] = dataclass_field(default_factory=dict)
+
+    @property
+    def detail(self) -> str:
+        return self.message.format(**self.params)
 
     def __str__(self) -> str:
-        return f"line {self.line}, {self.field}: {self.message}"
+        return f"line {self.line}, {self.field}: {self.detail}"
 
 
 class SitesFileError(ValueError):
@@ -84,12 +90,12 @@ def build_record(
         try:
             values[name] = parse(raw.get(name))
         except FieldError as exc:
-            errors.append(FileError(line_of(name), name, str(exc)))
+            errors.append(FileError(line_of(name), name, exc.message, exc.params))
 
     def required_text(value: Any) -> str:
         text = str(value or "").strip()
         if not text:
-            raise FieldError("required")
+            raise FieldError(N_("required"))
         return text
 
     def optional_text(value: Any) -> str:
@@ -112,7 +118,7 @@ def build_record(
         try:
             ranges = schema.parse_ranges(str(source.get(day) or ""))
         except FieldError as exc:
-            errors.append(FileError(line_of(day), day, str(exc)))
+            errors.append(FileError(line_of(day), day, exc.message, exc.params))
             continue
         if ranges:
             hours[day] = ranges
@@ -142,12 +148,24 @@ def _check_unique(records: list[tuple[SiteRecord, int]], errors: list[FileError]
     names: dict[str, str] = {}
     for record, line in records:
         if record.id in seen:
-            errors.append(FileError(line, "id", f"{record.id!r} is also on line {seen[record.id]}"))
+            errors.append(
+                FileError(
+                    line,
+                    "id",
+                    N_("“{value}” is also on line {other}"),
+                    {"value": record.id, "other": seen[record.id]},
+                )
+            )
         seen.setdefault(record.id, line)
         known = names.setdefault(record.digibank, record.digibank_name)
         if known != record.digibank_name:
             errors.append(
-                FileError(line, "digibank_name", f"{record.digibank!r} is also called {known!r}")
+                FileError(
+                    line,
+                    "digibank_name",
+                    N_("“{value}” is also called “{other}”"),
+                    {"value": record.digibank, "other": known},
+                )
             )
 
 
@@ -179,23 +197,32 @@ def read_yaml(text: str) -> list[SiteRecord]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
         raise SitesFileError(
-            [FileError(line, "file", f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+            [
+                FileError(
+                    line,
+                    "file",
+                    N_("this is not valid YAML: {problem}"),
+                    {"problem": getattr(exc, "problem", "") or ""},
+                )
+            ]
         ) from None
     if not isinstance(document, dict) or not isinstance(document.get("digibanks"), list):
         raise SitesFileError(
-            [FileError(1, "digibanks", "the file must start with 'digibanks:', a list")]
+            [FileError(1, "digibanks", N_("the file must start with “digibanks:”, a list"))]
         )
     errors: list[FileError] = []
     records: list[tuple[SiteRecord, int]] = []
     for bank in document["digibanks"]:
         if not isinstance(bank, dict) or not isinstance(bank.get("sites"), list):
             line = bank.get("__line__", 1) if isinstance(bank, dict) else 1
-            errors.append(FileError(line, "sites", "each digibank needs 'id', 'name' and 'sites:'"))
+            errors.append(
+                FileError(line, "sites", N_("each digibank needs “id”, “name” and “sites:”"))
+            )
             continue
         for site in bank["sites"]:
             if not isinstance(site, dict):
                 errors.append(
-                    FileError(bank["__line__"], "sites", "each site is a mapping of fields")
+                    FileError(bank["__line__"], "sites", N_("each site is a list of fields"))
                 )
                 continue
             raw = {
@@ -240,7 +267,13 @@ def read_csv(text: str) -> list[SiteRecord]:
         if c not in (reader.fieldnames or [])
     ]
     if missing:
-        raise SitesFileError([FileError(1, "header", f"missing columns: {', '.join(missing)}")])
+        raise SitesFileError(
+            [
+                FileError(
+                    1, "header", N_("missing columns: {columns}"), {"columns": ", ".join(missing)}
+                )
+            ]
+        )
     errors: list[FileError] = []
     records: list[tuple[SiteRecord, int]] = []
     for row in reader:
@@ -261,14 +294,14 @@ def read_sites(name: str, content: bytes) -> list[SiteRecord]:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         raise SitesFileError(
-            [FileError(1, "file", "the file must be saved as UTF-8 text")]
+            [FileError(1, "file", N_("the file must be saved as UTF-8 text"))]
         ) from None
     lowered = name.lower()
     if lowered.endswith((".yaml", ".yml")):
         return read_yaml(text)
     if lowered.endswith(".csv"):
         return read_csv(text)
-    raise SitesFileError([FileError(1, "file", "use a .yaml, .yml or .csv file")])
+    raise SitesFileError([FileError(1, "file", N_("use a .yaml, .yml or .csv file"))])
 
 
 def _plain(record: SiteRecord) -> dict[str, Any]:

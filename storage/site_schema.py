@@ -31,13 +31,23 @@ TOPICS = (
 )
 LANGUAGES = ("nl", "fr", "en", "ar", "tr", "uk", "de", "ru", "ro", "pl", "es", "fa", "ps", "ti")
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")  # short enough for button data
 _POSTCODE = re.compile(r"^\d{4}$")
 CLOSED = "closed"
 
 
+def N_(message: str) -> str:
+    """Marks a message for translation (the flows translate it where they show it)."""
+    return message
+
+
 class FieldError(ValueError):
-    """A value that cannot be used; the message says what is expected."""
+    """A value that cannot be used. `message` is an English msgid with {placeholders};
+    `str()` gives it filled in, and the bot shows it translated."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        self.message, self.params = message, params
+        super().__init__(message.format(**params))
 
 
 @dataclass(frozen=True, order=True)
@@ -116,18 +126,20 @@ def parse_ranges(text: str) -> tuple[TimeRange, ...]:
     for part in text.split(","):
         match = _RANGE.match(part)
         if not match:
-            raise FieldError(f"expected times like 09:00-12:00, got {part.strip()!r}")
+            raise FieldError(
+                N_("expected times like 09:00-12:00, got “{value}”"), value=part.strip()
+            )
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
-            raise FieldError(f"not a time of day: {part.strip()!r}")
+            raise FieldError(N_("not a time of day: “{value}”"), value=part.strip())
         start, end = h1 * 60 + m1, h2 * 60 + m2
         if end == start:
-            raise FieldError(f"a range must not start and end at the same time: {part.strip()!r}")
+            raise FieldError(N_("starts and ends at the same time: “{value}”"), value=part.strip())
         ranges.append(TimeRange(start, end if end > start else end + 1440))
     ranges.sort()
     for first, second in pairwise(ranges):
         if second.start < first.end:
-            raise FieldError(f"times overlap: {first} and {second}")
+            raise FieldError(N_("times overlap: {first} and {second}"), first=first, second=second)
     return tuple(ranges)
 
 
@@ -135,7 +147,7 @@ def parse_date(text: str) -> date:
     try:
         return date.fromisoformat(str(text).strip())
     except ValueError:
-        raise FieldError(f"expected a date like 2026-12-24, got {text!r}") from None
+        raise FieldError(N_("expected a date like 2026-12-24, got “{value}”"), value=text) from None
 
 
 def parse_closures(items: list[str]) -> tuple[tuple[date, date], ...]:
@@ -145,7 +157,7 @@ def parse_closures(items: list[str]) -> tuple[tuple[date, date], ...]:
         start = parse_date(first)
         end = parse_date(last) if last else start
         if end < start:
-            raise FieldError(f"a closure ends before it starts: {item!r}")
+            raise FieldError(N_("a closure ends before it starts: “{value}”"), value=item)
         closures.append((start, end))
     return tuple(sorted(closures))
 
@@ -159,7 +171,10 @@ def parse_exceptions(items: dict[str, str] | list[str]) -> dict[date, tuple[Time
         for item in items:
             day, sep, ranges = str(item).partition(" ")
             if not sep:
-                raise FieldError(f"expected '2026-12-31 09:00-12:00' or '… closed', got {item!r}")
+                raise FieldError(
+                    N_("expected “2026-12-31 09:00-12:00” or “2026-12-31 closed”, got “{value}”"),
+                    value=item,
+                )
             pairs.append((day.rstrip(":"), ranges))
     return {parse_date(str(day)): parse_ranges(str(ranges)) for day, ranges in pairs}
 
@@ -169,7 +184,11 @@ def parse_choices(items: list[str], allowed: tuple[str, ...], what: str) -> tupl
     for item in items:
         value = str(item).strip().lower().replace("-", "_").replace(" ", "_")
         if value not in allowed:
-            raise FieldError(f"unknown {what} {item!r}; use: {', '.join(allowed)}")
+            raise FieldError(
+                N_("unknown value “{value}”; use: {allowed}"),
+                value=item,
+                allowed=", ".join(allowed),
+            )
         if value not in chosen:
             chosen.append(value)
     return tuple(chosen)
@@ -177,13 +196,15 @@ def parse_choices(items: list[str], allowed: tuple[str, ...], what: str) -> tupl
 
 def parse_coordinate(value: Any, low: float, high: float, what: str) -> float:
     if value is None or str(value).strip() == "":
-        raise FieldError("required")
+        raise FieldError(N_("required"))
     try:
         number = float(str(value).replace(",", "."))
     except ValueError:
-        raise FieldError(f"expected a {what} like 50.85, got {value!r}") from None
+        raise FieldError(N_("expected a number like 50.85, got “{value}”"), value=value) from None
     if not low <= number <= high:
-        raise FieldError(f"{what} must be between {low} and {high}, got {number}")
+        raise FieldError(
+            N_("must be between {low} and {high}, got {value}"), low=low, high=high, value=number
+        )
     return number
 
 
@@ -195,7 +216,7 @@ def parse_bool(value: Any) -> bool:
         return True
     if text in ("false", "no", "nee", "0", ""):
         return False
-    raise FieldError(f"expected true or false, got {value!r}")
+    raise FieldError(N_("expected true or false, got “{value}”"), value=value)
 
 
 def parse_stop(value: dict[str, Any] | str) -> Stop:
@@ -205,7 +226,8 @@ def parse_stop(value: dict[str, Any] | str) -> Stop:
         parts = [p.strip() for p in value.split("@")]
         if len(parts) != 3 or " " not in parts[0] or len(parts[2].split()) != 2:
             raise FieldError(
-                f"expected 'tu 10:00-12:00 @ Place @ 50.75 5.30', got {value.strip()!r}"
+                N_("expected “tu 10:00-12:00 @ Place @ 50.75 5.30”, got “{value}”"),
+                value=value.strip(),
             )
         day, time_text = parts[0].split(None, 1)
         latitude, longitude = parts[2].split()
@@ -221,10 +243,10 @@ def parse_stop(value: dict[str, Any] | str) -> Stop:
         parse_date(day)
     ranges = parse_ranges(str(value.get("time", "")))
     if len(ranges) != 1:
-        raise FieldError("a stop needs one time range, like 10:00-12:00")
+        raise FieldError(N_("a stop needs one time range, like 10:00-12:00"))
     place = str(value.get("place", "")).strip()
     if not place:
-        raise FieldError("a stop needs a place")
+        raise FieldError(N_("a stop needs a place"))
     return Stop(
         day,
         ranges[0],
@@ -237,14 +259,16 @@ def parse_stop(value: dict[str, Any] | str) -> Stop:
 def check_id(value: str, what: str) -> str:
     value = str(value or "").strip()
     if not _ID.match(value):
-        raise FieldError(f"a {what} id is 2-63 lower-case letters, digits or '-', got {value!r}")
+        raise FieldError(
+            N_("an id is 2 to 40 lower-case letters, digits or “-”, got “{value}”"), value=value
+        )
     return value
 
 
 def check_postcode(value: Any) -> str:
     value = str(value or "").strip()
     if not _POSTCODE.match(value):
-        raise FieldError(f"expected a Belgian postcode of 4 digits, got {value!r}")
+        raise FieldError(N_("expected a Belgian postcode of 4 digits, got “{value}”"), value=value)
     return value
 
 

@@ -21,7 +21,13 @@ async def test_onboarding_in_dutch(emu, start_bot):
     [menu] = await ann.tap("Ja, dat is goed")
     assert "Menu" in menu["text"]
     labels = [row[0]["text"] for row in menu["reply_markup"]["inline_keyboard"]]
-    assert labels == ["❓ Hulp", "👤 Met een mens praten", "🌐 Taal", "🔒 Privacy"]
+    assert labels == [
+        "📍 Zoek een digibank",
+        "❓ Hulp",
+        "👤 Met een mens praten",
+        "🌐 Taal",
+        "🔒 Privacy",
+    ]
     # Tapped questions lose their buttons: one question at a time.
     await emu.wait_until(
         lambda: emu.bot_messages(ann.id)[0]["reply_markup"] is None, what="keyboard removed"
@@ -117,10 +123,10 @@ async def test_html_in_user_text_is_escaped_never_parsed(emu, start_bot):
     assert failed == []
 
 
-async def _invite(emu, role: str) -> tuple[Citizen, str]:
+async def _invite(emu, role: str, digibank: str = "kortrijk") -> tuple[Citizen, str]:
     admin = Citizen(emu, "Boss", language="en", user_id=ADMIN_ID)
     await admin.onboard("English")
-    [link] = await admin.say(f"/invite {role}")
+    [link] = await admin.say(f"/invite {role} {digibank}")
     assert "t.me/digibank_test_bot?start=inv_" in link["text"]
     return admin, link["text"].split("start=")[1].split()[0]
 

@@ -130,7 +130,7 @@ def test_csv_errors_name_the_line():
     with pytest.raises(SitesFileError) as caught:
         read_csv("\n".join([header, row, row, broken]) + "\n")
     messages = [str(e) for e in caught.value.errors]
-    assert messages[0] == "line 3, id: 'kortrijk-bib' is also on line 2"
+    assert messages[0] == "line 3, id: “kortrijk-bib” is also on line 2"
     assert messages[1].startswith("line 4, postcode:")
 
 

@@ -1,0 +1,100 @@
+"""Organisers keep their sites up to date from Telegram: /sites sends the list as a file,
+they send the changed file back, it is checked whole and saved only without errors.
+
+Organisers change the sites of their own digibank(s); admins any.
+"""
+
+from __future__ import annotations
+
+import html
+
+from flows import events, menu
+from flows.actions import Action, Reply, SendDocument
+from flows.context import Context
+from flows.i18n import _
+from flows.staff import digibank_names, refuse
+from storage.site_files import FileError, SitesFileError, read_sites, write_yaml
+
+FLOW = "sites"
+MAX_BYTES = 1_000_000
+SHOWN_ERRORS = 15
+
+
+async def _own_digibanks(ctx: Context) -> set[str] | None:
+    """The digibanks this person may change; None: all (an admin)."""
+    if ctx.role == "admin":
+        return None
+    return set(await ctx.repos.memberships.of(ctx.user.id))
+
+
+async def start(ctx: Context) -> list[Action]:
+    """/sites: the current list as a file, and the invitation to send it back changed."""
+    if ctx.role not in ("organiser", "admin"):
+        return refuse(ctx)
+    own = await _own_digibanks(ctx)
+    if own is not None and not own:
+        text = _("🏢 You are not linked to a digibank yet. Ask an admin for a new invite link.")
+        return [Reply(text, buttons=(menu.home_row(),))]
+    records = [r for r in await ctx.repos.sites.all() if own is None or r.digibank in own]
+    ctx.ask(FLOW, "await_file")
+    text = _(
+        "🗂️ <b>Your sites</b>: {count} in the file below.\n"
+        "Change the file on a computer and send it back to me. "
+        "I check it first and save it only when everything is right."
+    ).format(count=len(records))
+    return [
+        Reply(text),
+        SendDocument("digibank-sites.yaml", write_yaml(records).encode(), mime_type="text/yaml"),
+        Reply(_("📎 Send me the changed file (.yaml or .csv)."), buttons=(menu.home_row(),)),
+    ]
+
+
+def _error_line(error: FileError) -> str:
+    detail = html.escape(_(error.message).format(**error.params))
+    return _("line {line}, {field}: {detail}").format(
+        line=error.line, field=html.escape(error.field), detail=detail
+    )
+
+
+async def on_document(ctx: Context, document: events.Document) -> list[Action] | None:
+    """A file sent while /sites waits for one; None when no step expects a file."""
+    if ctx.state.flow != FLOW or ctx.role not in ("organiser", "admin") or ctx.files is None:
+        return None
+    if document.size > MAX_BYTES:
+        return [Reply(_("⚠️ This file is too big. Send a sites file of at most 1 MB."))]
+    content = await ctx.files.read(document.file_ref)
+    try:
+        records = read_sites(document.file_name, content)
+    except SitesFileError as exc:
+        lines = [_error_line(e) for e in exc.errors[:SHOWN_ERRORS]]
+        if len(exc.errors) > SHOWN_ERRORS:
+            lines.append("…")
+        text = _("⚠️ I found {count} problems. Nothing was changed.").format(count=len(exc.errors))
+        return [Reply(text + "\n\n" + "\n".join(lines), buttons=(menu.home_row(),))]
+    own = await _own_digibanks(ctx)
+    foreign = sorted({r.digibank for r in records} - own) if own is not None else []
+    if foreign:
+        text = _(
+            "⚠️ You can only change the sites of {names}. The file also has {others}. "
+            "Nothing was changed."
+        ).format(
+            names=await digibank_names(ctx, ctx.user.id),
+            others=html.escape(", ".join(foreign)),
+        )
+        return [Reply(text, buttons=(menu.home_row(),))]
+    summary = await ctx.repos.sites.upsert(records)
+    detail = f"{summary.added} new, {summary.changed} changed, {summary.unchanged} unchanged"
+    await ctx.repos.audit.record(ctx.user.id, "sites.import", detail=detail)
+    ctx.finish()
+    text = _("✅ Saved: {added} new, {changed} changed, {unchanged} unchanged.").format(
+        added=summary.added, changed=summary.changed, unchanged=summary.unchanged
+    )
+    return [Reply(text, buttons=(menu.home_row(),))]
+
+
+async def prompt(ctx: Context) -> list[Action]:
+    return [Reply(_("📎 Send me the changed file (.yaml or .csv)."), buttons=(menu.home_row(),))]
+
+
+async def on_button(ctx: Context, value: str) -> list[Action] | None:
+    return None  # this flow asks with a file, not with buttons
