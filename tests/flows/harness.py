@@ -13,6 +13,21 @@ from storage.models import utcnow
 from storage.repositories import Repositories
 
 
+class DictFiles:
+    """The flows' FileStore for tests: files by reference, like Telegram's file ids."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    def add(self, content: bytes) -> str:
+        ref = f"file-{len(self.files)}"
+        self.files[ref] = content
+        return ref
+
+    async def read(self, file_ref: str) -> bytes:
+        return self.files[file_ref]
+
+
 class Chat:
     def __init__(
         self,
@@ -26,10 +41,13 @@ class Chat:
         self.settings = settings or FlowSettings(bot_username="digibank_test_bot")
         self.now: datetime = utcnow()
         self.actions: list[Action] = []
+        self.files = DictFiles()
 
     async def send(self, event: events.Event) -> list[Action]:
         async with self.db.transaction() as session:
-            handled = await handle_event(event, Repositories(session), self.settings, self.now)
+            handled = await handle_event(
+                event, Repositories(session), self.settings, self.now, self.files
+            )
         self.actions = handled.actions
         return self.actions
 
@@ -38,6 +56,10 @@ class Chat:
 
     async def command(self, name: str, args: str = "") -> list[Action]:
         return await self.send(events.Command(self.sender, name, args))
+
+    async def upload(self, file_name: str, content: bytes) -> list[Action]:
+        ref = self.files.add(content)
+        return await self.send(events.Document(self.sender, file_name, len(content), ref))
 
     def buttons(self) -> list[Button]:
         return [
