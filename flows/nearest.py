@@ -40,6 +40,14 @@ NEEDS = {  # what a citizen may need from a site → how the header says it
 }
 
 
+DEEP_LINK_PREFIX = "near"  # t.me/<bot>?start=near or near_lending (posters, QR codes)
+
+
+async def from_deep_link(ctx: Context, payload: str) -> list[Action]:
+    need = payload.removeprefix(DEEP_LINK_PREFIX).lstrip("_")
+    return await start(ctx, need if need in NEEDS else None)
+
+
 async def start(ctx: Context, need: str | None = None) -> list[Action]:
     ctx.ask(FLOW, "where", need=need)
     return [ask_where(ctx)]

@@ -33,6 +33,10 @@ async def show_privacy(ctx: Context, finish: bool = True) -> list[Action]:
         "Telegram itself also sees your messages. Telegram has its own privacy rules.\n\n"
         "🗑️ Delete everything now: /forget"
     ).format(period=retention_period(ctx.settings.retention_days))
+    text += "\n\n" + _(
+        "📍 When you share your location or type a town, we use it only to find "
+        "the nearest digibank. We do not save it."
+    )
     if not finish:
         return [Reply(text)]
     ctx.finish()

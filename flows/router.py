@@ -115,6 +115,7 @@ async def _command(event: events.Command, ctx: Context) -> list[Action]:
 # Deep links `t.me/<bot>?start=<payload>`, by payload prefix. Later features add theirs.
 DEEP_LINKS: dict[str, Callable[[Context, str], Awaitable[list[Action]]]] = {
     staff.INVITE_PREFIX: staff.redeem,
+    nearest.DEEP_LINK_PREFIX: nearest.from_deep_link,
 }
 
 
@@ -123,10 +124,12 @@ async def _start(event: events.Command, ctx: Context) -> list[Action]:
     actions: list[Action] = []
     payload = event.args.strip()
     handler = next((h for prefix, h in DEEP_LINKS.items() if payload.startswith(prefix)), None)
-    if handler is not None and len(payload) <= 64:
-        actions += await handler(ctx, payload)
     if not ctx.onboarded:
+        if handler is staff.redeem and len(payload) <= 64:  # staff join before onboarding
+            actions += await handler(ctx, payload)
         return actions + await onboarding.start(ctx, event.sender.language_code)
+    if handler is not None and len(payload) <= 64:
+        return actions + await handler(ctx, payload)
     return actions + menu.main_menu(ctx)
 
 

@@ -18,9 +18,8 @@ import yaml
 from storage import site_schema as schema
 from storage.site_schema import N_, FieldError, SiteRecord
 
-CSV_COLUMNS = (
-    "digibank",
-    "digibank_name",
+# Fields that are one plain value in every format.
+PLAIN_FIELDS = (
     "id",
     "name",
     "kind",
@@ -29,6 +28,11 @@ CSV_COLUMNS = (
     "municipality",
     "latitude",
     "longitude",
+)
+CSV_COLUMNS = (
+    "digibank",
+    "digibank_name",
+    *PLAIN_FIELDS,
     "verified",
     *schema.WEEKDAYS,
     "closures",
@@ -307,15 +311,9 @@ def read_sites(name: str, content: bytes) -> list[SiteRecord]:
 def _plain(record: SiteRecord) -> dict[str, Any]:
     """A site as the YAML file shows it: empty fields left out."""
     columns = schema.to_columns(record)
-    out: dict[str, Any] = {"id": record.id, "name": record.name, "kind": record.kind}
-    for key in ("street", "postcode", "municipality", "latitude", "longitude", "verified"):
-        out[key] = columns[key]
-    if columns["hours"]:
-        out["hours"] = columns["hours"]
-    for key in ("closures", "exceptions", "services", "topics", "languages", "stops"):
-        if columns[key]:
-            out[key] = columns[key]
-    for key in ("phone", "email", "web", "accessibility", "notes"):
+    out: dict[str, Any] = {key: columns[key] for key in (*PLAIN_FIELDS, "verified")}
+    optional = ("hours", *LIST_FIELDS, "phone", "email", "web", "accessibility", "notes")
+    for key in optional:
         if columns[key]:
             out[key] = columns[key]
     if record.last_checked:
@@ -344,19 +342,7 @@ def write_csv(records: list[SiteRecord]) -> str:
         row: dict[str, Any] = {
             "digibank": record.digibank,
             "digibank_name": record.digibank_name,
-            **{
-                key: columns[key]
-                for key in (
-                    "id",
-                    "name",
-                    "kind",
-                    "street",
-                    "postcode",
-                    "municipality",
-                    "latitude",
-                    "longitude",
-                )
-            },
+            **{key: columns[key] for key in PLAIN_FIELDS},
             "verified": "true" if record.verified else "false",
             **{day: columns["hours"].get(day, "") for day in schema.WEEKDAYS},
             "closures": "; ".join(columns["closures"]),

@@ -20,7 +20,7 @@ def message_event(kind: EventKind, message: StoredMessage) -> dict[str, Any]:
     api = message.api
     document = api.get("document")
     if kind == "delete":
-        return {**_empty_event(kind, message.sender), "message_id": message.message_id}
+        return {**empty_event(kind, message.sender), "message_id": message.message_id}
     return {
         "kind": kind,
         "message_id": message.message_id,
@@ -47,10 +47,11 @@ def message_event(kind: EventKind, message: StoredMessage) -> dict[str, Any]:
 
 
 def callback_answer_event(text: str | None, show_alert: bool) -> dict[str, Any]:
-    return {**_empty_event("callback_answer", "bot"), "text": text, "show_alert": show_alert}
+    return {**empty_event("callback_answer", "bot"), "text": text, "show_alert": show_alert}
 
 
-def _empty_event(kind: EventKind, sender: str) -> dict[str, Any]:
+def empty_event(kind: EventKind, sender: str) -> dict[str, Any]:
+    """Every field of a client-API event, unset: the one definition of the event shape."""
     return {
         "kind": kind,
         "message_id": None,

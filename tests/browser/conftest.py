@@ -12,7 +12,6 @@ import importlib.util
 import inspect
 import os
 import socket
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from bot.emulator.events import empty_event
 from bot.playground import install_playground_page
 
 HERE = Path(__file__).parent
@@ -107,24 +107,7 @@ class FakeEmulatorClientApi:
 
     def _emit(self, chat_id: int, kind: str, **fields: Any) -> dict[str, Any]:
         self._seq += 1
-        event = {
-            "seq": self._seq,
-            "kind": kind,
-            "message_id": None,
-            "sender": "bot",
-            "text": None,
-            "html": None,
-            "reply_markup": None,
-            "location": None,
-            "venue": None,
-            "document": None,
-            "photo": None,
-            "contact": None,
-            "sticker": None,
-            "reply_to_message_id": None,
-            "date": int(time.time()),
-            **fields,
-        }
+        event = {"seq": self._seq, **empty_event(kind, "bot"), **fields}
         self._events.setdefault(chat_id, []).append(event)
         # Wake every waiting long poll; each re-checks its own chat.
         self._changed.set()

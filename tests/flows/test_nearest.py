@@ -119,3 +119,19 @@ async def test_no_sites_loaded_is_a_clear_message(sqlite_db):
     await chat.text("9000")
     assert "1700" in chat.joined()
     assert not cards(chat)
+
+
+async def test_deep_link_filters_by_need(chat):
+    await chat.command("start", "near_lending")
+    assert "Waar ben je" in chat.joined()
+    await chat.text("3010")  # the Leuven digipunten do not lend devices
+    found = cards(chat)
+    assert "lenen" in chat.joined()
+    assert all("Leuven" not in card.text.split("\n")[1] for card in found)
+
+
+async def test_deep_link_before_onboarding_starts_onboarding_first(sqlite_db):
+    await load_seed_if_empty(sqlite_db)
+    newcomer = Chat(sqlite_db, user_id=77)
+    await newcomer.command("start", "near")
+    assert any("Nederlands" in b.label for b in newcomer.buttons())
