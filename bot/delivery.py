@@ -147,6 +147,16 @@ class Delivery:
                     title=action.title,
                     address=action.address,
                 )
+            case act.CopyMessage():
+                await call_api(
+                    bot.copy_message,
+                    chat_id=action.chat_id,
+                    policy=policy,
+                    from_chat_id=action.from_chat_id,
+                    message_id=action.message_id,
+                    caption=action.caption,
+                    parse_mode=ParseMode.HTML if action.caption else None,
+                )
             case act.SendDocument():
                 await call_api(
                     bot.send_document,

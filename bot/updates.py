@@ -26,9 +26,15 @@ _MEDIA_KINDS = (
 )
 
 
-def _sender(chat_id: int, user: object) -> events.Sender:
+def _sender(chat_id: int, user: object, message_id: int | None = None) -> events.Sender:
     user_id = getattr(user, "id", chat_id)
-    return events.Sender(chat_id, user_id, getattr(user, "language_code", None))
+    return events.Sender(
+        chat_id,
+        user_id,
+        getattr(user, "language_code", None),
+        getattr(user, "first_name", "") or "",
+        message_id,
+    )
 
 
 def _message_event(message: Message, sender: events.Sender, bot_username: str) -> events.Event:
@@ -72,4 +78,5 @@ def to_event(update: Update, bot_username: str = "") -> events.Event | None:
     message = update.message
     if message is None or message.chat.type != Chat.PRIVATE:
         return None
-    return _message_event(message, _sender(message.chat.id, message.from_user), bot_username)
+    sender = _sender(message.chat.id, message.from_user, message.message_id)
+    return _message_event(message, sender, bot_username)

@@ -70,4 +70,14 @@ class SendDocument:
     mime_type: str = "application/octet-stream"
 
 
-Action = Reply | Notify | Toast | SendVenue | SendDocument
+@dataclass(frozen=True)
+class CopyMessage:
+    """Relay a message (any kind: photo, voice, location, …) to another chat."""
+
+    chat_id: int
+    from_chat_id: int
+    message_id: int
+    caption: str | None = None
+
+
+Action = Reply | Notify | Toast | SendVenue | SendDocument | CopyMessage

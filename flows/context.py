@@ -34,6 +34,7 @@ class Context:
     settings: FlowSettings
     now: datetime
     files: FileStore | None = None
+    first_name: str = ""  # from Telegram, for staff profiles only (citizens' is never kept)
     forgotten: bool = False  # set by /forget: nothing more may be written about this user
 
     @property

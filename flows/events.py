@@ -10,6 +10,8 @@ class Sender:
     chat_id: int
     user_id: int
     language_code: str | None = None  # Telegram's IETF tag, a hint until the user chooses
+    first_name: str = ""  # stored only for staff, who are shown by first name
+    message_id: int | None = None  # the message this event came from (to relay it)
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,12 @@ def _privacy(ctx: Context) -> Awaitable[list[Action]]:
     return privacy.show_privacy(ctx)
 
 
+def _person(ctx: Context) -> Awaitable[list[Action]]:
+    from flows import cases
+
+    return cases.start(ctx)
+
+
 def _nearest(ctx: Context) -> Awaitable[list[Action]]:
     from flows import nearest
 
@@ -98,7 +104,7 @@ def _nearest(ctx: Context) -> Awaitable[list[Action]]:
 AREAS: list[Area] = [
     Area("find", N_("📍 Find a digibank"), _nearest),
     Area("help", N_("❓ Help"), show_help),
-    Area("person", N_("👤 Talk to a person"), show_person),
+    Area("person", N_("👤 Talk to a person"), _person),
     Area("language", N_("🌐 Language"), _language),
     Area("privacy", N_("🔒 Privacy"), _privacy),
 ]

@@ -211,11 +211,15 @@ def site_card(site: SiteRecord, km: float, now: datetime) -> Reply:
         lines.append(f"☎️ {html.escape(site.phone)}")
     if site.web:
         lines.append(f"🌐 {html.escape(site.web)}")
-    button = Button(_("🗺️ Show on the map"), callbacks.encode(SITE, f"map.{site.id}"))
-    return Reply("\n".join(lines), buttons=((button,),))
+    buttons = (
+        Button(_("🗺️ Show on the map"), callbacks.encode(SITE, f"map.{site.id}")),
+        Button(_("👤 Ask a person here"), callbacks.encode(SITE, f"talk.{site.id}")),
+    )
+    return Reply("\n".join(lines), buttons=((buttons[0],), (buttons[1],)))
 
 
-def _when(moment: datetime, now: datetime) -> str:
+def when_text(moment: datetime, now: datetime) -> str:
+    """'today at 13:00', 'tomorrow at 09:00', 'Tuesday 2 December at 09:00'."""
     tz = display_timezone()
     day, today = moment.astimezone(tz).date(), now.astimezone(tz).date()
     time_text = format_time(moment)
@@ -233,7 +237,7 @@ def _opening_line(site: SiteRecord, now: datetime) -> str:
     if state.open and state.until is not None:
         return _("🟢 Open now, until {time}").format(time=format_time(state.until))
     if state.next_open is not None:
-        return _("🔴 Closed now. Opens {when}").format(when=_when(state.next_open, now))
+        return _("🔴 Closed now. Opens {when}").format(when=when_text(state.next_open, now))
     return _("🔴 Closed for now.")
 
 
@@ -247,18 +251,20 @@ def _mobile_line(site: SiteRecord, now: datetime) -> str:
             time=format_time(end), place=html.escape(stop.place)
         )
     return _("🚲 Next stop {when}: {place}").format(
-        when=_when(start, now), place=html.escape(stop.place)
+        when=when_text(start, now), place=html.escape(stop.place)
     )
 
 
 async def on_site_button(ctx: Context, value: str) -> list[Action] | None:
     """Buttons on site cards, valid whatever the dialogue's step."""
-    if not value.startswith("map."):
+    action, _sep, site_id = value.partition(".")
+    site = (await site_index(ctx.repos)).by_id(site_id)
+    if site is None or action not in ("map", "talk"):
         return None
-    index = await site_index(ctx.repos)
-    site = index.by_id(value[4:])
-    if site is None:
-        return None
+    if action == "talk":
+        from flows import cases
+
+        return await cases.start(ctx, site.digibank)
     address = (
         site.address
         if site.verified

@@ -62,13 +62,13 @@ async def ask_forget(ctx: Context) -> list[Action]:
 
 async def on_button(ctx: Context, value: str) -> list[Action] | None:
     if value == "yes":
+        from flows import cases
+
+        told = await cases.before_forget(ctx)
         await ctx.repos.users.forget(ctx.user.id)
         ctx.forgotten = True
-        return [
-            Reply(
-                _("✅ Done. We deleted everything we had about you.\nSend /start to begin again.")
-            )
-        ]
+        done = _("✅ Done. We deleted everything we had about you.\nSend /start to begin again.")
+        return [Reply(done), *told]
     if value == "no":
         return menu.main_menu(ctx, intro=_("👍 OK, we keep everything as it was."))
     return None

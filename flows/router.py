@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flows import (
     callbacks,
+    cases,
     events,
     keywords,
     menu,
@@ -42,6 +43,7 @@ FLOWS: dict[str, FlowHandlers] = {
     privacy.FORGET_FLOW: FlowHandlers(privacy.prompt, privacy.on_button),
     staff.FLOW: FlowHandlers(staff.prompt, staff.on_button),
     site_admin.FLOW: FlowHandlers(site_admin.prompt, site_admin.on_button),
+    cases.FLOW: FlowHandlers(cases.prompt, cases.on_button),
     nearest.FLOW: FlowHandlers(
         nearest.prompt, nearest.on_button, nearest.on_text, nearest.on_location
     ),
@@ -50,6 +52,7 @@ FLOWS: dict[str, FlowHandlers] = {
 # Buttons that stay valid whatever the step (besides the menu's), by callback namespace.
 STEPLESS_BUTTONS: dict[str, Callable[[Context, str], Awaitable[list[Action] | None]]] = {
     nearest.SITE: nearest.on_site_button,
+    cases.CASE: cases.on_case_button,
 }
 
 # Commands that work before the privacy notice is accepted.
@@ -64,13 +67,21 @@ async def handle(event: events.Event, ctx: Context) -> list[Action]:
     if not ctx.onboarded and ctx.state.flow != onboarding.FLOW:
         return await onboarding.start(ctx, event.sender.language_code)
     if isinstance(event, events.Text):
-        return await _text(event.text, ctx)
+        return await _text(event, ctx)
     if isinstance(event, events.Edited):
         return [Reply(_("✏️ I only read new messages. Please send it again as a new message."))]
     if isinstance(event, events.Document):
         handled = await site_admin.on_document(ctx, event)
         if handled is not None:
             return handled
+    in_flow = FLOWS.get(ctx.state.flow or "")
+    wants_location = isinstance(event, events.Location) and in_flow and in_flow.on_location
+    if not wants_location and isinstance(
+        event, events.Media | events.Document | events.Location | events.Contact
+    ):
+        relayed = await cases.on_message(ctx, event)
+        if relayed is not None:
+            return relayed
     if isinstance(event, events.Media | events.Document):
         return await _unexpected(
             ctx, _("📎 I can only read text and buttons here. Please choose a button.")
@@ -98,8 +109,12 @@ async def _command(event: events.Command, ctx: Context) -> list[Action]:
         "forget": privacy.ask_forget,
         "whoami": staff.whoami,
         "staff": staff.list_staff,
-        "human": menu.show_person,
+        "human": cases.start,
         "sites": site_admin.start,
+        "queue": cases.queue,
+        "cases": cases.my_cases,
+        "close": cases.close,
+        "release": cases.release,
     }
     if name == "cancel":
         if not ctx.onboarded:
@@ -107,6 +122,10 @@ async def _command(event: events.Command, ctx: Context) -> list[Action]:
         return menu.main_menu(ctx, intro=_("↩️ OK, stopped."))
     if name == "invite":
         return await staff.invite(ctx, event.args)
+    if name == "duty":
+        return await cases.duty(ctx, event.args)
+    if name == "note":
+        return await cases.note(ctx, event.args)
     if name in simple:
         return await simple[name](ctx)
     return await _unexpected(ctx, _("🤔 I do not know that command."))
@@ -168,12 +187,17 @@ async def _current_step(ctx: Context) -> list[Action]:
     return menu.main_menu(ctx)
 
 
-async def _text(text: str, ctx: Context) -> list[Action]:
+async def _text(event: events.Text, ctx: Context) -> list[Action]:
+    text = event.text
     handlers = FLOWS.get(ctx.state.flow or "")
     if handlers is not None and handlers.on_text is not None:
         handled = await handlers.on_text(ctx, text)
         if handled is not None:
             return handled
+    if ctx.onboarded and handlers is None:  # a conversation with a person goes on
+        relayed = await cases.on_message(ctx, event)
+        if relayed is not None:
+            return relayed
     if not ctx.onboarded:
         return [
             Reply(_("👇 Please tap one of the buttons.")),

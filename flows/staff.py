@@ -102,6 +102,7 @@ async def redeem(ctx: Context, code: str) -> list[Action]:
         ctx.user.role = result.role
     if result.digibank_id is not None:
         await ctx.repos.memberships.add(ctx.user.id, result.digibank_id)
+    await ctx.repos.staff.ensure_profile(ctx.user.id, ctx.first_name)
     await ctx.repos.audit.record(
         ctx.user.id, "invite.redeem", target_id=ctx.user.id, detail=result.role
     )

@@ -18,9 +18,12 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
+    Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -178,3 +181,67 @@ class StaffMembership(Base):
     digibank_id: Mapped[str] = mapped_column(
         ForeignKey("digibanks.id", ondelete="CASCADE"), primary_key=True
     )
+
+
+class StaffProfile(Base):
+    """What a digibuddy shows and how they work: first name only, duty, capacity."""
+
+    __tablename__ = "staff_profiles"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    first_name: Mapped[str] = mapped_column(String(64))
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=False)
+    capacity: Mapped[int] = mapped_column(Integer, default=3)
+    current_case_id: Mapped[int | None] = mapped_column(Integer)  # where their messages go
+
+
+class Case(Base):
+    """A citizen's question for a person. At most one open case per citizen: a partial
+    unique index enforces it, so two quick first messages cannot open two."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index(
+            "one_open_case_per_citizen",
+            "citizen_id",
+            unique=True,
+            postgresql_where=text("status <> 'closed'"),
+            sqlite_where=text("status <> 'closed'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    citizen_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )  # emptied after the retention period: the case stays as an anonymous statistic
+    digibank_id: Mapped[str] = mapped_column(ForeignKey("digibanks.id", ondelete="CASCADE"))
+    site_id: Mapped[str | None] = mapped_column(String(64))
+    topic: Mapped[str] = mapped_column(String(32))
+    locale: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)
+    assignee_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    taken_at: Mapped[datetime | None]
+    first_answer_at: Mapped[datetime | None]
+    last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(16))
+    rating: Mapped[int | None] = mapped_column(Integer)
+
+
+class CaseMessage(Base):
+    """What was said in a case, kept for the retention period only."""
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    sender: Mapped[str] = mapped_column(String(8))  # citizen, staff, note
+    author_id: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))  # text, photo, document, voice, …
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -8,16 +8,20 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     AuditEntry,
+    Case,
+    CaseMessage,
     DialogueState,
     Digibank,
     Invite,
     ProcessedUpdate,
     Site,
     StaffMembership,
+    StaffProfile,
     User,
     utcnow,
 )
@@ -63,6 +67,16 @@ class UserRepository:
             ),
             delete(Invite).where(or_(Invite.created_by == user_id, Invite.used_by == user_id)),
             delete(StaffMembership).where(StaffMembership.user_id == user_id),
+            delete(StaffProfile).where(StaffProfile.user_id == user_id),
+            delete(CaseMessage).where(
+                CaseMessage.case_id.in_(select(Case.id).where(Case.citizen_id == user_id))
+            ),
+            delete(Case).where(Case.citizen_id == user_id),
+            # A staff member leaves: their open cases go back to the queue.
+            update(Case)
+            .where(Case.assignee_id == user_id, Case.status == "active")
+            .values(status="waiting", assignee_id=None),
+            update(Case).where(Case.assignee_id == user_id).values(assignee_id=None),
             delete(User).where(User.id == user_id),
         ):
             await self.session.execute(statement)
@@ -273,6 +287,153 @@ class SiteRepository:
         return ImportSummary(added, changed, len(records) - added - changed)
 
 
+class StaffRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def profile(self, user_id: int) -> StaffProfile | None:
+        return await self.session.get(StaffProfile, user_id)
+
+    async def ensure_profile(self, user_id: int, first_name: str) -> StaffProfile:
+        profile = await self.profile(user_id)
+        if profile is None:
+            profile = StaffProfile(user_id=user_id, first_name=first_name[:64] or "Digibuddy")
+            self.session.add(profile)
+        return profile
+
+    async def on_duty_for(self, digibank_id: str) -> list[StaffProfile]:
+        rows = await self.session.scalars(
+            select(StaffProfile)
+            .join(StaffMembership, StaffMembership.user_id == StaffProfile.user_id)
+            .where(StaffMembership.digibank_id == digibank_id, StaffProfile.on_duty.is_(True))
+            .order_by(StaffProfile.user_id)
+        )
+        return list(rows)
+
+
+OPEN = ("waiting", "active")
+
+
+class CaseRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, case_id: int) -> Case | None:
+        return await self.session.get(Case, case_id)
+
+    async def open_case_of(self, citizen_id: int) -> Case | None:
+        return await self.session.scalar(
+            select(Case).where(Case.citizen_id == citizen_id, Case.status.in_(OPEN))
+        )
+
+    async def open(
+        self,
+        citizen_id: int,
+        digibank_id: str,
+        topic: str,
+        locale: str,
+        now: datetime,
+        site_id: str | None = None,
+    ) -> tuple[Case, bool]:
+        """The citizen's open case: a new one, or (False) the one that already exists. The
+        unique index decides when two first messages race."""
+        case = Case(
+            citizen_id=citizen_id,
+            digibank_id=digibank_id,
+            site_id=site_id,
+            topic=topic,
+            locale=locale,
+            status="waiting",
+            opened_at=now,
+            last_message_at=now,
+        )
+        try:
+            async with self.session.begin_nested():
+                self.session.add(case)
+        except IntegrityError:
+            existing = await self.open_case_of(citizen_id)
+            assert existing is not None
+            return existing, False
+        return case, True
+
+    async def position(self, case: Case) -> int:
+        """Place in line: 1 for the case that waits longest at its digibank."""
+        ahead = await self.session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(
+                Case.digibank_id == case.digibank_id,
+                Case.status == "waiting",
+                Case.opened_at < case.opened_at,
+            )
+        )
+        return (ahead or 0) + 1
+
+    async def waiting(self, digibank_ids: list[str] | None) -> list[Case]:
+        """Waiting cases, longest waiting first; None: of every digibank."""
+        query = select(Case).where(Case.status == "waiting").order_by(Case.opened_at)
+        if digibank_ids is not None:
+            query = query.where(Case.digibank_id.in_(digibank_ids))
+        return list(await self.session.scalars(query))
+
+    async def take(self, case_id: int, staff_id: int, now: datetime) -> bool:
+        """Claim a waiting case; of two simultaneous claims exactly one wins."""
+        result = await self.session.execute(
+            update(Case)
+            .where(Case.id == case_id, Case.status == "waiting")
+            .values(status="active", assignee_id=staff_id, taken_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            case = await self.get(case_id)
+            if case is not None:
+                await self.session.refresh(case)
+        return result.rowcount == 1
+
+    async def active_of(self, staff_id: int) -> list[Case]:
+        return list(
+            await self.session.scalars(
+                select(Case)
+                .where(Case.assignee_id == staff_id, Case.status == "active")
+                .order_by(Case.taken_at)
+            )
+        )
+
+    async def add_message(
+        self,
+        case: Case,
+        sender: str,
+        author_id: int | None,
+        kind: str,
+        text: str | None,
+        now: datetime,
+    ) -> None:
+        self.session.add(
+            CaseMessage(
+                case_id=case.id,
+                sender=sender,
+                author_id=author_id,
+                kind=kind,
+                text=text,
+                created_at=now,
+            )
+        )
+        if sender != "note":
+            case.last_message_at = now
+        if sender == "staff" and case.first_answer_at is None:
+            case.first_answer_at = now
+
+    async def messages(self, case_id: int) -> list[CaseMessage]:
+        return list(
+            await self.session.scalars(
+                select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.id)
+            )
+        )
+
+    async def close(self, case: Case, by: str, now: datetime) -> None:
+        case.status, case.closed_at, case.closed_by = "closed", now, by
+
+
 class Repositories:
     """All repositories over one session."""
 
@@ -285,3 +446,5 @@ class Repositories:
         self.audit = AuditLog(session)
         self.sites = SiteRepository(session)
         self.memberships = MembershipRepository(session)
+        self.staff = StaffRepository(session)
+        self.cases = CaseRepository(session)

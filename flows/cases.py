@@ -1,0 +1,464 @@
+"""Talk to a person: the citizen opens a case, a digibuddy of that digibank takes it, and
+the bot relays their messages both ways until the question is answered.
+
+Citizen side: pick a digibank and a topic (only what is not known yet), then just write.
+Staff side (private chat): /duty, /queue, Take, then everything they write goes to the
+citizen of their current case; /cases switches, /note, /release, /close.
+"""
+
+from __future__ import annotations
+
+import html
+
+from flows import callbacks, events, menu
+from flows.actions import Action, Button, CopyMessage, Notify, Reply
+from flows.context import Context
+from flows.i18n import N_, _, display_timezone, language_name, use_locale
+from flows.opening_hours import status
+from storage.models import Case
+from storage.site_schema import TOPICS
+
+FLOW = "case"
+CASE = "case"  # callback namespace of case buttons (take, done, rate, use): never stale
+STAFF = ("digibuddy", "organiser", "admin")
+CAPTIONED = frozenset({"photo", "document", "voice", "video", "audio", "animation"})
+
+TOPIC_LABELS = {
+    "taxonweb": N_("📄 Tax-on-web / MyMinfin"),
+    "itsme": N_("🔑 itsme"),
+    "eid": N_("🪪 eID and card reader"),
+    "ebanking": N_("🏦 Online banking"),
+    "burgerprofiel": N_("🏛️ Mijn Burgerprofiel / eBox"),
+    "email": N_("✉️ E-mail"),
+    "smartphone": N_("📱 Smartphone or tablet"),
+    "jobs": N_("💼 Looking for work (VDAB)"),
+    "health": N_("🩺 Health insurance app"),
+    "other": N_("❓ Something else"),
+}
+assert set(TOPIC_LABELS) == set(TOPICS)
+
+
+def _button(value: str, label: str) -> Button:
+    return Button(label, callbacks.encode(CASE, value))
+
+
+def topic_name(topic: str) -> str:
+    return _(TOPIC_LABELS.get(topic, TOPIC_LABELS["other"]))
+
+
+# --- citizen side ---------------------------------------------------------------------------
+
+
+async def start(ctx: Context, digibank_id: str | None = None) -> list[Action]:
+    """'Talk to a person': the open case, or the questions needed to open one."""
+    case = await ctx.repos.cases.open_case_of(ctx.user.id)
+    if case is not None:
+        return [await _already_open(ctx, case)]
+    if digibank_id is None:
+        banks = await ctx.repos.sites.digibanks()
+        if not banks:
+            return await menu.show_person(ctx)
+        ctx.ask(FLOW, "bank")
+        rows = [(ctx.step_button(bank.name, f"bank.{bank.id}"),) for bank in banks]
+        rows.append((ctx.step_button(_("📍 Find the nearest digibank"), "nearest"),))
+        text = _(
+            "👤 <b>Talk to a person</b>\n"
+            "A digibuddy helps you here in this chat.\n\n"
+            "Which digibank do you want to ask?"
+        )
+        return [Reply(text, buttons=(*rows, menu.home_row()))]
+    return _ask_topic(ctx, digibank_id)
+
+
+def _ask_topic(ctx: Context, digibank_id: str) -> list[Action]:
+    ctx.ask(FLOW, "topic", bank=digibank_id)
+    rows = tuple((ctx.step_button(topic_name(t), f"topic.{t}"),) for t in TOPIC_LABELS)
+    return [Reply(_("📋 What is your question about?"), buttons=(*rows, menu.home_row()))]
+
+
+def _done_row(case: Case) -> tuple[Button, ...]:
+    return (
+        _button(f"done.{case.id}", _("✅ My question is answered")),
+        menu.menu_button("home", _("🏠 Menu")),
+    )
+
+
+async def _digibank_name(ctx: Context, digibank_id: str) -> str:
+    bank = await ctx.repos.sites.digibank(digibank_id)
+    return html.escape(bank.name if bank else digibank_id)
+
+
+async def _back_when(ctx: Context, digibank_id: str) -> str | None:
+    """None when a site of the digibank is open now (or its hours are unknown)."""
+    sites = [s for s in await ctx.repos.sites.all() if s.digibank == digibank_id]
+    states = [status(site, ctx.now, display_timezone()) for site in sites]
+    if not states or any(s.open or not s.known for s in states):
+        return None
+    upcoming = [s.next_open for s in states if s.next_open is not None]
+    from flows.nearest import when_text
+
+    return when_text(min(upcoming), ctx.now) if upcoming else ""
+
+
+async def _already_open(ctx: Context, case: Case) -> Reply:
+    text = _(
+        "💬 You already have a question at <b>{digibank}</b>.\n"
+        "Just write here: we add it to your question."
+    ).format(digibank=await _digibank_name(ctx, case.digibank_id))
+    return Reply(text, buttons=(_done_row(case),))
+
+
+async def _open(ctx: Context, digibank_id: str, topic: str) -> list[Action]:
+    locale = ctx.user.locale or ctx.settings.default_locale
+    case, new = await ctx.repos.cases.open(ctx.user.id, digibank_id, topic, locale, ctx.now)
+    ctx.finish()
+    if not new:
+        return [await _already_open(ctx, case)]
+    await ctx.repos.session.flush()
+    bank = await _digibank_name(ctx, digibank_id)
+    lines = [
+        _("✅ Your question is in line at <b>{digibank}</b>. You are number {position}.").format(
+            digibank=bank, position=await ctx.repos.cases.position(case)
+        ),
+        _("✍️ Write your question here. You can also send a photo of your screen."),
+    ]
+    back = await _back_when(ctx, digibank_id)
+    if back is not None:
+        lines.append(
+            _(
+                "🕒 The team is not there now. They are back {when}. Your question stays in line."
+            ).format(when=back)
+            if back
+            else _("🕒 The team is not there now. Your question stays in line.")
+        )
+    return [Reply("\n\n".join(lines), buttons=(_done_row(case),)), *await _alert_staff(ctx, case)]
+
+
+async def _alert_staff(ctx: Context, case: Case) -> list[Action]:
+    """A new case: every on-duty digibuddy of the digibank gets a card with Take."""
+    alerts: list[Action] = []
+    for profile in await ctx.repos.staff.on_duty_for(case.digibank_id):
+        staff_user = await ctx.repos.users.get(profile.user_id)
+        locale = (staff_user.locale if staff_user else None) or ctx.settings.default_locale
+        with use_locale(locale):
+            alerts.append(Notify(profile.user_id, await _case_card(ctx, case), ((_take(case),),)))
+    return alerts
+
+
+def _take(case: Case) -> Button:
+    return _button(f"take.{case.id}", _("✋ Take #{id}").format(id=case.id))
+
+
+async def _case_card(ctx: Context, case: Case) -> str:
+    waited = max(0, int((ctx.now - case.opened_at).total_seconds() // 60))
+    return _(
+        "🆕 <b>Question #{id}</b>\n🏢 {digibank}\n📋 {topic}\n🌐 {language}\n⏱️ {minutes} min"
+    ).format(
+        id=case.id,
+        digibank=await _digibank_name(ctx, case.digibank_id),
+        topic=topic_name(case.topic),
+        language=language_name(case.locale),
+        minutes=waited,
+    )
+
+
+async def prompt(ctx: Context) -> list[Action]:
+    bank = (ctx.state.data or {}).get("bank")
+    if ctx.state.step == "topic" and bank:
+        return _ask_topic(ctx, str(bank))
+    return await start(ctx)
+
+
+async def on_button(ctx: Context, value: str) -> list[Action] | None:
+    if ctx.state.step == "bank" and value == "nearest":
+        from flows import nearest
+
+        return await nearest.start(ctx)
+    bank_chosen = ctx.state.step == "bank" and value.startswith("bank.")
+    if bank_chosen and await ctx.repos.sites.digibank(value[5:]) is not None:
+        return _ask_topic(ctx, value[5:])
+    if ctx.state.step == "topic" and value.startswith("topic.") and value[6:] in TOPIC_LABELS:
+        bank = (ctx.state.data or {}).get("bank")
+        if bank and await ctx.repos.sites.digibank(str(bank)) is not None:
+            return await _open(ctx, str(bank), value[6:])
+    return None
+
+
+def _relay(
+    event: events.Event, to_chat: int, header: str, text: str | None, kind: str
+) -> list[Action]:
+    """The same message for the other side: text with a header, media copied."""
+    if text is not None:
+        return [Notify(to_chat, f"{header} {html.escape(text)}")]
+    message_id = event.sender.message_id
+    if message_id is None:
+        return []
+    if kind in CAPTIONED:
+        return [CopyMessage(to_chat, event.sender.chat_id, message_id, header)]
+    return [Notify(to_chat, header), CopyMessage(to_chat, event.sender.chat_id, message_id)]
+
+
+def _kind_and_text(event: events.Event) -> tuple[str, str | None]:
+    if isinstance(event, events.Text):
+        return "text", event.text
+    if isinstance(event, events.Media):
+        return event.kind, None
+    if isinstance(event, events.Document):
+        return "document", None
+    if isinstance(event, events.Location):
+        return "location", None
+    return "contact", None
+
+
+async def on_message(ctx: Context, event: events.Event) -> list[Action] | None:
+    """A message outside any flow: part of a case (either side), or None."""
+    if ctx.role in STAFF:
+        relayed = await _from_staff(ctx, event)
+        if relayed is not None:
+            return relayed
+    case = await ctx.repos.cases.open_case_of(ctx.user.id)
+    if case is None:
+        return None
+    kind, text = _kind_and_text(event)
+    await ctx.repos.cases.add_message(case, "citizen", None, kind, text, ctx.now)
+    if case.status == "active" and case.assignee_id is not None:
+        return _relay(event, case.assignee_id, f"💬 <b>#{case.id}</b>:", text, kind)
+    first = len(await ctx.repos.cases.messages(case.id)) == 1
+    if not first:
+        return [Reply(_("📨 Received. We add it to your question."))]
+    text_out = _("📨 Thank you. A digibuddy will answer soon. You are number {position}.").format(
+        position=await ctx.repos.cases.position(case)
+    )
+    return [Reply(text_out, buttons=(_done_row(case),))]
+
+
+async def _from_staff(ctx: Context, event: events.Event) -> list[Action] | None:
+    profile = await ctx.repos.staff.profile(ctx.user.id)
+    if profile is None or profile.current_case_id is None:
+        return None
+    case = await ctx.repos.cases.get(profile.current_case_id)
+    if case is None or case.status != "active" or case.assignee_id != ctx.user.id:
+        profile.current_case_id = None  # closed or gone meanwhile: do not guess another
+        return await my_cases(ctx)
+    kind, text = _kind_and_text(event)
+    await ctx.repos.cases.add_message(case, "staff", ctx.user.id, kind, text, ctx.now)
+    if case.citizen_id is None:
+        return [Reply(_("⚠️ This person is no longer here."))]
+    return _relay(
+        event, case.citizen_id, f"👤 <b>{html.escape(profile.first_name)}</b>:", text, kind
+    )
+
+
+async def before_forget(ctx: Context) -> list[Action]:
+    """The citizen erases their data: tell the digibuddy helping them, if any."""
+    case = await ctx.repos.cases.open_case_of(ctx.user.id)
+    if case is None or case.assignee_id is None:
+        return []
+    staff_user = await ctx.repos.users.get(case.assignee_id)
+    with use_locale((staff_user.locale if staff_user else None) or ctx.settings.default_locale):
+        text = _("⚠️ The person of question #{id} deleted their data. The question is closed.")
+        return [Notify(case.assignee_id, text.format(id=case.id))]
+
+
+async def _close(ctx: Context, case: Case, by: str) -> list[Action]:
+    """Close a case and ask the citizen for a rating."""
+    await ctx.repos.cases.close(case, by, ctx.now)
+    actions: list[Action] = []
+    if case.citizen_id is not None:
+        citizen = await ctx.repos.users.get(case.citizen_id)
+        locale = (citizen.locale if citizen else None) or case.locale
+        with use_locale(locale):
+            stars = tuple(_button(f"rate.{case.id}.{n}", "⭐" * n) for n in range(1, 6))
+            text = _("✅ Your question is closed.\n⭐ How well did we help you?")
+            actions.append(Notify(case.citizen_id, text, (stars[:3], stars[3:])))
+    return actions
+
+
+# --- buttons that stay valid (take, done, rate, use) ------------------------------------------
+
+
+async def on_case_button(ctx: Context, value: str) -> list[Action] | None:
+    action, _sep, rest = value.partition(".")
+    parts = rest.split(".")
+    if not parts[0].isdigit():
+        return None
+    case = await ctx.repos.cases.get(int(parts[0]))
+    if case is None:
+        return [Reply(_("⚠️ This question no longer exists."))]
+    if action == "take":
+        return await take(ctx, case)
+    if action == "use":
+        return await _use(ctx, case)
+    if case.citizen_id != ctx.user.id:
+        return None
+    if action == "done" and case.status != "closed":
+        actions = await _close(ctx, case, "citizen")
+        if case.assignee_id is not None:
+            actions.append(
+                Notify(
+                    case.assignee_id,
+                    _("✅ Question #{id} was closed by the person.").format(id=case.id),
+                )
+            )
+        return actions
+    if action == "rate" and len(parts) == 2 and parts[1] in "12345" and case.status == "closed":
+        if case.rating is None:
+            case.rating = int(parts[1])
+        return menu.main_menu(ctx, intro=_("🙏 Thank you!"))
+    return None
+
+
+# --- staff side ---------------------------------------------------------------------------
+
+
+async def _staff_banks(ctx: Context) -> list[str] | None:
+    """The digibanks whose cases this person may see; None: all (an admin)."""
+    if ctx.role == "admin":
+        return None
+    return await ctx.repos.memberships.of(ctx.user.id)
+
+
+async def _may_handle(ctx: Context, case: Case) -> bool:
+    banks = await _staff_banks(ctx)
+    return ctx.role in STAFF and (banks is None or case.digibank_id in banks)
+
+
+async def take(ctx: Context, case: Case) -> list[Action]:
+    if not await _may_handle(ctx, case):
+        return [Reply(_("⛔ This question is for another digibank."))]
+    if case.status != "waiting":
+        if case.assignee_id == ctx.user.id:
+            return await _use(ctx, case)
+        holder = await ctx.repos.staff.profile(case.assignee_id) if case.assignee_id else None
+        name = html.escape(holder.first_name) if holder else _("someone else")
+        return [Reply(_("⚠️ {name} already took question #{id}.").format(name=name, id=case.id))]
+    profile = await ctx.repos.staff.ensure_profile(ctx.user.id, ctx.first_name)
+    busy = await ctx.repos.cases.active_of(ctx.user.id)
+    if len(busy) >= profile.capacity:
+        return [
+            Reply(
+                _("⚠️ You already help {count} people. Close a question first (/cases).").format(
+                    count=len(busy)
+                )
+            )
+        ]
+    if not await ctx.repos.cases.take(case.id, ctx.user.id, ctx.now):
+        return [Reply(_("⚠️ Someone else just took question #{id}.").format(id=case.id))]
+    profile.current_case_id = case.id
+    history = [
+        f"{'👤' if m.sender == 'staff' else '📝' if m.sender == 'note' else '💬'} "
+        + (html.escape(m.text) if m.text is not None else f"[{m.kind}]")
+        for m in await ctx.repos.cases.messages(case.id)
+    ]
+    text = _(
+        "✋ You help with question #{id} now.\n"
+        "What you write here goes to the person. /close when the question is answered."
+    ).format(id=case.id)
+    summary = await _case_card(ctx, case)
+    so_far = "\n".join(history[-30:]) if history else _("(no messages yet)")
+    actions: list[Action] = [Reply(f"{summary}\n\n{so_far}"), Reply(text)]
+    if case.citizen_id is not None:
+        citizen = await ctx.repos.users.get(case.citizen_id)
+        with use_locale((citizen.locale if citizen else None) or case.locale):
+            hello = _("👤 <b>{name}</b> from {digibank} is helping you now.").format(
+                name=html.escape(profile.first_name),
+                digibank=await _digibank_name(ctx, case.digibank_id),
+            )
+            actions.append(Notify(case.citizen_id, hello))
+    return actions
+
+
+async def _use(ctx: Context, case: Case) -> list[Action]:
+    profile = await ctx.repos.staff.profile(ctx.user.id)
+    if profile is None or case.assignee_id != ctx.user.id or case.status != "active":
+        return [Reply(_("⚠️ You do not help with question #{id}.").format(id=case.id))]
+    profile.current_case_id = case.id
+    return [Reply(_("➡️ What you write now goes to question #{id}.").format(id=case.id))]
+
+
+async def duty(ctx: Context, args: str) -> list[Action]:
+    if ctx.role not in STAFF:
+        return _refuse()
+    profile = await ctx.repos.staff.ensure_profile(ctx.user.id, ctx.first_name)
+    word = args.strip().lower()
+    profile.on_duty = (not profile.on_duty) if word not in ("on", "off") else word == "on"
+    if profile.on_duty:
+        return [Reply(_("🟢 You are on duty. You get a message for every new question."))]
+    return [Reply(_("⚪ You are off duty. You get no messages about new questions."))]
+
+
+def _refuse() -> list[Action]:
+    return [Reply(_("⛔ Sorry, this is only for digibank staff."), buttons=(menu.home_row(),))]
+
+
+async def queue(ctx: Context) -> list[Action]:
+    if ctx.role not in STAFF:
+        return _refuse()
+    waiting = await ctx.repos.cases.waiting(await _staff_banks(ctx))
+    if not waiting:
+        return [Reply(_("📭 Nobody is waiting."))]
+    return [Reply(await _case_card(ctx, case), buttons=((_take(case),),)) for case in waiting[:10]]
+
+
+async def my_cases(ctx: Context) -> list[Action]:
+    if ctx.role not in STAFF:
+        return _refuse()
+    active = await ctx.repos.cases.active_of(ctx.user.id)
+    if not active:
+        return [Reply(_("💤 You are not helping anyone now. See /queue."))]
+    rows = tuple(
+        (_button(f"use.{case.id}", f"#{case.id} · {topic_name(case.topic)}"),) for case in active
+    )
+    return [Reply(_("📂 Your questions. Tap one to write to that person."), buttons=rows)]
+
+
+async def _current(ctx: Context) -> Case | None:
+    profile = await ctx.repos.staff.profile(ctx.user.id)
+    if profile is None or profile.current_case_id is None:
+        return None
+    case = await ctx.repos.cases.get(profile.current_case_id)
+    if case is None or case.assignee_id != ctx.user.id or case.status != "active":
+        return None
+    return case
+
+
+async def close(ctx: Context) -> list[Action]:
+    if ctx.role not in STAFF:
+        return _refuse()
+    case = await _current(ctx)
+    if case is None:
+        return [Reply(_("💤 You are not helping anyone now. See /queue."))]
+    actions = await _close(ctx, case, "staff")
+    return [Reply(_("✅ Question #{id} is closed.").format(id=case.id)), *actions]
+
+
+async def release(ctx: Context) -> list[Action]:
+    if ctx.role not in STAFF:
+        return _refuse()
+    case = await _current(ctx)
+    if case is None:
+        return [Reply(_("💤 You are not helping anyone now. See /queue."))]
+    case.status, case.assignee_id, case.taken_at = "waiting", None, None
+    actions: list[Action] = [Reply(_("↩️ Question #{id} is back in the queue.").format(id=case.id))]
+    if case.citizen_id is not None:
+        citizen = await ctx.repos.users.get(case.citizen_id)
+        with use_locale((citizen.locale if citizen else None) or case.locale):
+            actions.append(
+                Notify(
+                    case.citizen_id,
+                    _("⏳ Your question is back in line. Another digibuddy will help you soon."),
+                )
+            )
+    return actions + await _alert_staff(ctx, case)
+
+
+async def note(ctx: Context, text: str) -> list[Action]:
+    if ctx.role not in STAFF:
+        return _refuse()
+    case = await _current(ctx)
+    if case is None:
+        return [Reply(_("💤 You are not helping anyone now. See /queue."))]
+    if not text.strip():
+        return [Reply(_("📝 Write the note after the command, like: /note called back on Monday"))]
+    await ctx.repos.cases.add_message(case, "note", ctx.user.id, "text", text.strip(), ctx.now)
+    return [Reply(_("📝 Note saved. The person does not see it."))]
