@@ -1,0 +1,117 @@
+"""Talk to a person, end to end: several users at once on the real PTB client."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from storage.models import Case
+from tests.e2e.conftest import ADMIN_ID, Citizen, texts
+
+
+async def make_admin(emu) -> Citizen:
+    admin = Citizen(emu, "Boss", language="en", user_id=ADMIN_ID)
+    await admin.onboard("English")
+    return admin
+
+
+async def digibuddy(admin: Citizen, name: str, user_id: int, bank: str = "leuven") -> Citizen:
+    """A digibuddy of `bank`, invited by the admin, on duty."""
+    emu = admin.emu
+    [link] = await admin.say(f"/invite digibuddy {bank}")
+    code = link["text"].split("start=")[1].split()[0]
+    helper = Citizen(emu, name, language="en", user_id=user_id)
+    await helper.onboard("English", payload=code)
+    await helper.say("/duty on")
+    return helper
+
+
+async def open_case(ann: Citizen) -> None:
+    await ann.say("/human")
+    await ann.tap("Iedereen Digitaal")
+    await ann.tap("itsme")
+
+
+async def test_two_digibuddies_take_at_the_same_moment_exactly_one_wins(emu, start_bot):
+    service = await start_bot()
+    admin = await make_admin(emu)
+    sara = await digibuddy(admin, "Sara", 5001)
+    tom = await digibuddy(admin, "Tom", 5002)
+    ann = Citizen(emu)
+    await ann.onboard()
+    await open_case(ann)
+    [alert_sara] = await sara.replies()
+    [alert_tom] = await tom.replies()
+    take = alert_sara["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await asyncio.gather(
+        emu.press_button(sara.id, alert_sara["message_id"], take),
+        emu.press_button(tom.id, alert_tom["message_id"], take),
+    )
+    sara_says = texts(await sara.replies(1, timeout=5))
+    tom_says = texts(await tom.replies(1, timeout=5))
+    # The loser hears "Sara already took it" or, in the same instant, "someone just took it".
+    winners = [says for says in (sara_says, tom_says) if "took question #1" not in says]
+    assert len(winners) == 1
+    assert "You help with question #1" in texts(
+        emu.bot_messages(sara.id) + emu.bot_messages(tom.id)
+    )
+    async with service.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+async def test_full_relay_both_ways_then_rating(emu, start_bot):
+    await start_bot()
+    admin = await make_admin(emu)
+    sara = await digibuddy(admin, "Sara", 5001)
+    ann = Citizen(emu)
+    await ann.onboard()
+    await open_case(ann)
+    [alert] = await sara.replies()
+    await ann.say("Ik kan niet inloggen met itsme & <mijn> kaart")
+    await sara.tap("Take", count=2)
+    [hello] = await ann.replies()
+    assert "Sara" in hello["text"] and "helpt je nu" in hello["text"]
+    await emu.send_text(sara.id, "Welke foutmelding zie je?")
+    [relayed] = await ann.replies()
+    assert relayed["text"] == "👤 Sara: Welke foutmelding zie je?"
+    await emu.send_text(ann.id, "Code <b>42</b>")
+    [to_sara] = await sara.replies()
+    assert to_sara["text"].endswith("Code <b>42</b>")  # shown as typed, never as HTML
+    await sara.say("/close", count=1)
+    [stars] = await ann.replies()
+    assert "Hoe goed" in stars["text"]
+    [thanks] = await ann.tap("⭐⭐⭐⭐⭐")
+    assert "Dank je wel" in thanks["text"]
+    assert alert["text"].startswith("🆕")
+
+
+async def test_forget_in_the_middle_of_a_case(emu, start_bot):
+    service = await start_bot()
+    admin = await make_admin(emu)
+    sara = await digibuddy(admin, "Sara", 5001)
+    ann = Citizen(emu)
+    await ann.onboard()
+    await open_case(ann)
+    await sara.replies()
+    await sara.tap("Take", count=2)
+    await ann.replies()
+    await ann.say("/forget")
+    await ann.tap("🗑️")
+    [told] = await sara.replies()
+    assert "deleted their data" in told["text"]
+    async with service.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+async def test_a_digibuddy_of_another_digibank_does_not_see_the_case(emu, start_bot):
+    await start_bot()
+    admin = await make_admin(emu)
+    kim = await digibuddy(admin, "Kim", 5003, bank="kortrijk")
+    ann = Citizen(emu)
+    await ann.onboard()
+    await open_case(ann)
+    await asyncio.sleep(0.3)
+    assert [m for m in emu.bot_messages(kim.id) if m["message_id"] > kim.seen] == []
+    [empty] = await kim.say("/queue")
+    assert "Nobody is waiting" in empty["text"]
