@@ -19,9 +19,13 @@ UNCONSENTED_KEPT = timedelta(days=7)  # someone who never said OK to the privacy
 
 
 async def apply_retention(
-    db: Database, retention_days: int, clock: Callable[[], datetime] = utcnow
-) -> tuple[int, int]:
-    """Delete what is past its retention period; returns (users forgotten, update ids pruned)."""
+    db: Database,
+    retention_days: int,
+    case_retention_days: int = 30,
+    clock: Callable[[], datetime] = utcnow,
+) -> tuple[int, int, int]:
+    """Delete what is past its retention period; returns (users forgotten, update ids
+    pruned, case messages deleted). Old closed cases stay as anonymous statistics."""
     now = clock()
     async with db.transaction() as session:
         repos = Repositories(session)
@@ -30,18 +34,26 @@ async def apply_retention(
             unconsented_before=now - UNCONSENTED_KEPT,
         )
         updates = await repos.updates.prune(now - UPDATE_IDS_KEPT)
-    log.info("retention: %d users forgotten, %d update ids pruned", users, updates)
-    return users, updates
+        messages = await repos.cases.expire(now - timedelta(days=case_retention_days))
+    log.info(
+        "retention: %d users forgotten, %d update ids pruned, %d case messages deleted",
+        users,
+        updates,
+        messages,
+    )
+    return users, updates, messages
 
 
-def start_scheduler(db: Database, retention_days: int, timezone: str) -> AsyncIOScheduler:
+def start_scheduler(
+    db: Database, retention_days: int, case_retention_days: int, timezone: str
+) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=timezone)
     scheduler.add_job(
         apply_retention,
         "cron",
         hour=3,
         minute=30,
-        args=(db, retention_days),
+        args=(db, retention_days, case_retention_days),
         id="retention",
         coalesce=True,
         misfire_grace_time=6 * 3600,

@@ -39,6 +39,7 @@ class Settings:
     default_locale: str = "nl"
     timezone: str = "Europe/Brussels"
     retention_days: int = 365
+    case_retention_days: int = 30
 
     @property
     def playground(self) -> bool:
@@ -132,4 +133,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         default_locale=locale,
         timezone=timezone,
         retention_days=_int("RETENTION_DAYS", get("RETENTION_DAYS") or "365", 1, 3650),
+        case_retention_days=_int("CASE_RETENTION_DAYS", get("CASE_RETENTION_DAYS") or "30", 1, 365),
     )

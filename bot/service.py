@@ -97,6 +97,7 @@ class BotService:
             bot_username=bot.username,
             default_locale=settings.default_locale,
             retention_days=settings.retention_days,
+            case_retention_days=settings.case_retention_days,
         )
         self.pipeline = UpdatePipeline(self.db, Delivery(bot, self.tuning.retry), flow_settings)
         self.application.add_handler(TypeHandler(Update, self._on_update))
@@ -121,7 +122,7 @@ class BotService:
             log.info("long polling started")
         if self.tuning.run_scheduler:
             self._scheduler = chores.start_scheduler(
-                self.db, settings.retention_days, settings.timezone
+                self.db, settings.retention_days, settings.case_retention_days, settings.timezone
             )
 
     async def _serve(self, web_app: web.Application, host: str) -> None:

@@ -18,6 +18,7 @@ class FlowSettings:
     bot_username: str = "digibank_bot"
     default_locale: str = "nl"
     retention_days: int = 365
+    case_retention_days: int = 30
 
 
 class FileStore(Protocol):

@@ -80,6 +80,9 @@ def privacy_notice(ctx: Context) -> list[Action]:
         "⚠️ Never send your PIN code, password or bank codes.\n\n"
         "Is that OK for you?"
     ).format(period=period)
+    text += "\n\n" + _(
+        "💬 Only when you talk to a person, we keep that chat for {days} days."
+    ).format(days=ctx.settings.case_retention_days)
     return [
         Reply(
             text,

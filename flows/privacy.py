@@ -37,6 +37,10 @@ async def show_privacy(ctx: Context, finish: bool = True) -> list[Action]:
         "📍 When you share your location or type a town, we use it only to find "
         "the nearest digibank. We do not save it."
     )
+    text += "\n\n" + _(
+        "💬 When you talk to a person, we keep that chat for {days} days so the digibuddy "
+        "can help you. Then we delete it. Only the digibuddies of your digibank see it."
+    ).format(days=ctx.settings.case_retention_days)
     if not finish:
         return [Reply(text)]
     ctx.finish()

@@ -430,6 +430,19 @@ class CaseRepository:
             )
         )
 
+    async def expire(self, before: datetime) -> int:
+        """Retention: messages older than `before` go; cases closed before it lose the
+        link to the citizen and stay only as numbers for the statistics."""
+        result = await self.session.execute(
+            delete(CaseMessage).where(CaseMessage.created_at < before)
+        )
+        await self.session.execute(
+            update(Case)
+            .where(Case.status == "closed", Case.closed_at < before)
+            .values(citizen_id=None)
+        )
+        return result.rowcount
+
     async def close(self, case: Case, by: str, now: datetime) -> None:
         case.status, case.closed_at, case.closed_by = "closed", now, by
 

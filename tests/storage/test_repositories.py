@@ -147,8 +147,32 @@ async def test_retention_forgets_inactive_and_unconsented(db):
         (await repos.users.touch(3, now - timedelta(days=10))).consent_at = now
         await repos.users.touch(4, now)
         await repos.updates.claim(77, now - timedelta(days=30))
-    forgotten, pruned = await apply_retention(db, retention_days=365, clock=lambda: now)
-    assert (forgotten, pruned) == (2, 1)
+    forgotten, pruned, messages = await apply_retention(db, retention_days=365, clock=lambda: now)
+    assert (forgotten, pruned, messages) == (2, 1, 0)
     async with db.transaction() as session:
         ids = set(await session.scalars(select(User.id)))
         assert ids == {3, 4}
+
+
+async def test_case_retention_keeps_anonymous_statistics(db):
+    from bot.chores import apply_retention
+    from storage.models import Case, CaseMessage
+    from storage.seeding import seed_records
+
+    now = utcnow()
+    old = now - timedelta(days=40)
+    async with db.transaction() as session:
+        repos = Repositories(session)
+        await repos.sites.upsert(seed_records())
+        await repos.users.touch(1, now)
+        case, _new = await repos.cases.open(1, "leuven", "itsme", "nl", old)
+        await session.flush()
+        await repos.cases.add_message(case, "citizen", None, "text", "oud bericht", old)
+        await repos.cases.close(case, "citizen", old)
+        case.rating = 4
+    *_, deleted = await apply_retention(db, 365, 30, clock=lambda: now)
+    assert deleted == 1
+    async with db.transaction() as session:
+        [kept] = list(await session.scalars(select(Case)))
+        assert (kept.citizen_id, kept.rating, kept.status) == (None, 4, "closed")
+        assert list(await session.scalars(select(CaseMessage))) == []
