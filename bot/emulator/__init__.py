@@ -10,6 +10,11 @@
     emu.inject(Fault(method="sendMessage", status=429, retry_after=1))
     await emu.stop()
 
+Groups: ``add_group(title, is_forum=True)`` makes a forum supergroup the bot administers; the
+bot manages its topics (createForumTopic…) and users write in them (``send_text_in_group``,
+``create_topic``). As in Telegram, a message in a topic replies to the topic's first message
+unless it replies to another one.
+
 Modules: ``emulator`` (the public class), ``bot_api`` + ``methods_*`` (the Bot API),
 ``client_api`` (the ``/_emulator`` JSON API of the playground page), ``html_check`` and
 ``formatting`` (Telegram's text rules), ``reply_markup``, ``updates`` + ``webhook``
@@ -17,7 +22,8 @@ Modules: ``emulator`` (the public class), ``bot_api`` + ``methods_*`` (the Bot A
 
 Deliberate simplifications: Markdown parse modes are accepted but not interpreted (the text is
 kept as sent, without entities); inline mode, payments, media groups and chat administration
-are not emulated (their methods answer 404 Not Found).
+(banning, promoting, permissions) are not emulated (their methods answer 404 Not Found); the
+bot's privacy mode is not applied, as for a bot that administers its groups.
 """
 
 from .emulator import DEFAULT_TOKEN, BotApiEmulator

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 # Importing the method modules registers their handlers in METHODS.
-from . import methods_bot, methods_messages, methods_updates  # noqa: F401
+from . import methods_bot, methods_chats, methods_messages, methods_updates  # noqa: F401
 from .core import EmulatorCore
 from .errors import ApiError
 from .params import Params, read_params

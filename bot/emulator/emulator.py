@@ -16,12 +16,13 @@ from aiohttp import web
 from .bot_api import bot_api_routes
 from .client_api import client_api_routes
 from .core import EmulatorCore
+from .errors import ApiError
 from .faults import Fault, RateLimiter
 from .files import tiny_png
 from .formatting import user_text_fields
-from .models import EmuChat, EmuUser, StoredMessage
+from .models import CAPTIONED_KINDS, EmuChat, EmuUser, MemberStatus, StoredMessage
 from .registry import canonical_name
-from .state import scope_key
+from .state import MAX_TOPIC_NAME, scope_key
 
 DEFAULT_TOKEN = "123456:TEST-emulator-token-abcdefghijk"
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # Telegram's limit for files bots upload
@@ -206,18 +207,10 @@ class BotApiEmulator(EmulatorCore):
 
     def sticker_fields(self, emoji: str) -> dict[str, Any]:
         """A Bot API ``Sticker`` showing ``emoji``."""
-        stored = self.state.files.add(b"RIFF\x00\x00\x00\x00WEBP", kind="sticker")
-        return {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "type": "regular",
-            "width": 512,
-            "height": 512,
-            "is_animated": False,
-            "is_video": False,
-            "emoji": emoji,
-            "file_size": stored.size,
-        }
+        stored = self.state.files.add(
+            b"RIFF\x00\x00\x00\x00WEBP", kind="sticker", meta={"emoji": emoji}
+        )
+        return stored.sticker_json()
 
     async def send_photo(
         self, user_id: int, data: bytes | None = None, caption: str | None = None
@@ -246,27 +239,49 @@ class BotApiEmulator(EmulatorCore):
         return self.user_message(user_id, fields, file=stored)[0].message_id
 
     async def send_voice(self, user_id: int, data: bytes = b"OggS-voice", duration: int = 1) -> int:
-        stored = self.state.files.add(data, kind="voice", mime_type="audio/ogg")
-        voice = {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "duration": duration,
-            "mime_type": "audio/ogg",
-            "file_size": stored.size,
-        }
-        return self.user_message(user_id, {"voice": voice}, file=stored)[0].message_id
+        stored = self.state.files.add(
+            data, kind="voice", mime_type="audio/ogg", meta={"duration": duration}
+        )
+        return self.user_message(user_id, {"voice": stored.voice_json()}, file=stored)[0].message_id
 
-    async def edit_text(self, user_id: int, message_id: int, new_text: str) -> int:
-        """The user edits one of their texts (an ``edited_message`` update); returns the
-        update id."""
-        message = self.state.message(user_id, message_id)
-        if message is None or message.sender != "user" or "text" not in message.api:
+    async def edit_text(
+        self, user_id: int, message_id: int, new_text: str, *, chat_id: int | None = None
+    ) -> int:
+        """The user edits one of their texts, in their private chat unless ``chat_id`` (an
+        ``edited_message`` update); returns the update id."""
+        message = self._own_message(user_id, message_id, chat_id)
+        if message is None or "text" not in message.api:
             raise ValueError(f"user {user_id} has no text message {message_id} to edit")
-        fields = user_text_fields(new_text)
         message.api.pop("entities", None)
-        message.api.update(fields)
+        message.api.update(user_text_fields(new_text))
         self.state.record_edit(message)
         return self.updates.publish({"edited_message": message.api})
+
+    async def edit_caption(
+        self, user_id: int, message_id: int, new_caption: str, *, chat_id: int | None = None
+    ) -> int:
+        """The user changes the caption of their photo, document or voice note (an empty one
+        removes it), in their private chat unless ``chat_id``; returns the update id."""
+        message = self._own_message(user_id, message_id, chat_id)
+        if message is None or message.content_kind not in CAPTIONED_KINDS:
+            raise ValueError(f"user {user_id} has no photo/document/voice {message_id} to edit")
+        if len(new_caption) > 1024:
+            raise ValueError("a caption has at most 1024 characters")
+        message.api.pop("caption_entities", None)
+        if new_caption:
+            message.api["caption"] = new_caption
+        else:
+            message.api.pop("caption", None)
+        self.state.record_edit(message)
+        return self.updates.publish({"edited_message": message.api})
+
+    def _own_message(
+        self, user_id: int, message_id: int, chat_id: int | None
+    ) -> StoredMessage | None:
+        message = self.state.message(user_id if chat_id is None else chat_id, message_id)
+        if message is None or message.sender != "user" or message.api["from"]["id"] != user_id:
+            return None
+        return message
 
     async def press_button(
         self, user_id: int, message_id: int, callback_data: str, *, chat_id: int | None = None
@@ -281,20 +296,101 @@ class BotApiEmulator(EmulatorCore):
         payload = {key: value for key, value in update.items() if key != "update_id"}
         return self.updates.publish(payload)
 
-    async def send_text_in_group(
-        self, chat_id: int, user_id: int, text: str, *, message_thread_id: int | None = None
-    ) -> int:
+    # --- groups and forum topics -----------------------------------------------------------
+
+    def _group(self, chat_id: int) -> EmuChat:
         chat = self.state.chats.get(chat_id)
         if chat is None or chat.type == "private":
             raise ValueError(f"unknown group {chat_id}; create it with add_group()")
+        return chat
+
+    async def send_text_in_group(
+        self,
+        chat_id: int,
+        user_id: int,
+        text: str,
+        *,
+        message_thread_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> int:
+        """The user writes in a group (and so becomes a member), in a forum topic when
+        ``message_thread_id``; a reply goes to the topic of the message it answers. Returns the
+        message id."""
+        return self.group_message(
+            chat_id, user_id, user_text_fields(text),
+            message_thread_id=message_thread_id, reply_to=reply_to,
+        ).message_id  # fmt: skip
+
+    async def send_photo_in_group(
+        self,
+        chat_id: int,
+        user_id: int,
+        data: bytes | None = None,
+        caption: str | None = None,
+        *,
+        message_thread_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> int:
+        stored = self.state.files.add(data or tiny_png(), kind="photo", mime_type="image/jpeg")
+        fields: dict[str, Any] = {"photo": stored.photo_json()}
+        if caption:
+            fields["caption"] = caption
+        return self.group_message(
+            chat_id, user_id, fields,
+            message_thread_id=message_thread_id, reply_to=reply_to, file=stored,
+        ).message_id  # fmt: skip
+
+    def group_message(
+        self,
+        chat_id: int,
+        user_id: int,
+        fields: dict[str, Any],
+        *,
+        message_thread_id: int | None = None,
+        reply_to: int | None = None,
+        file: Any = None,
+    ) -> StoredMessage:
+        """Any message of a user in a group (``fields`` are its Bot API content fields)."""
+        chat = self._group(chat_id)
+        self.state.user(user_id)
         chat.members.add(user_id)
-        fields = user_text_fields(text)
-        if message_thread_id is not None:
-            fields["message_thread_id"] = message_thread_id
-            if chat.is_forum:
-                fields["is_topic_message"] = True
-        message, _ = self.user_message(user_id, fields, chat=chat)
-        return message.message_id
+        message, _ = self.user_message(
+            user_id, fields, chat=chat, reply_to=reply_to, file=file,
+            message_thread_id=message_thread_id,
+        )  # fmt: skip
+        return message
+
+    async def create_topic(
+        self, chat_id: int, user_id: int, name: str, *, icon_color: int | None = None
+    ) -> int:
+        """A member (made an administrator if needed) opens a forum topic: the bot gets its
+        ``forum_topic_created`` message. Returns the topic's message_thread_id."""
+        chat = self._group(chat_id)
+        if not chat.is_forum:
+            raise ValueError(f"chat {chat_id} is not a forum; use add_group(..., is_forum=True)")
+        if not 1 <= len(name) <= MAX_TOPIC_NAME:
+            raise ValueError("a topic name has 1 to 128 characters")
+        user = self.state.user(user_id)
+        if self.state.member_status(chat, user_id) not in ("creator", "administrator"):
+            self.state.set_member_status(chat, user_id, "administrator")
+        topic, message = self.state.create_topic(chat, name, icon_color=icon_color, from_user=user)
+        self.updates.publish({"message": message.api})
+        return topic.message_thread_id
+
+    def topics(self, chat_id: int) -> list[dict[str, Any]]:
+        """The forum's topics, in order of creation: ``message_thread_id``, ``name``,
+        ``icon_color`` (``icon_custom_emoji_id``), ``closed``, ``deleted``."""
+        chat = self.state.chats.get(chat_id)
+        return [topic.view() for topic in chat.topics.values()] if chat else []
+
+    def set_member(self, chat_id: int, user_id: int, status: MemberStatus = "member") -> None:
+        """Make a user a member, administrator or creator of a group, as getChatMember reports;
+        ``user_id`` may be the bot's id, e.g. to demote it to a plain member (it can then no
+        longer manage topics)."""
+        chat = self._group(chat_id)
+        if user_id != self.state.bot_id:
+            self.state.user(user_id)
+        self.state.set_member_status(chat, user_id, status)
 
     # Building blocks shared with the JSON client API (they also return the update id).
 
@@ -306,21 +402,40 @@ class BotApiEmulator(EmulatorCore):
         chat: EmuChat | None = None,
         reply_to: int | None = None,
         file: Any = None,
+        message_thread_id: int | None = None,
     ) -> tuple[StoredMessage, int]:
         user = self.state.user(user_id)
         chat = chat or self.state.private_chat(user_id)
         if chat.type == "private":
             self.faults.blocked.discard(user_id)
+        target = None
         if reply_to is not None:
             target = self.state.message(chat.id, reply_to)
             if target is None:
                 raise ValueError(f"no message {reply_to} in chat {chat.id} to reply to")
-            quoted = copy.deepcopy(target.api)
-            quoted.pop("reply_to_message", None)
-            fields = {**fields, "reply_to_message": quoted}
+        try:
+            where = self.state.thread_fields(chat, message_thread_id, target)
+        except ApiError as exc:
+            raise ValueError(
+                f"no topic {message_thread_id} in chat {chat.id} ({exc.description}); "
+                "open one with create_topic() or createForumTopic"
+            ) from None
+        self._check_topic_open(chat, user_id, where)
+        fields = {**fields, **where}
+        if target is not None:
+            fields["reply_to_message"] = target.quoted()
         message = self.state.add_message(chat, "user", fields, from_user=user, file=file)
         update_id = self.updates.publish({"message": message.api})
         return message, update_id
+
+    def _check_topic_open(self, chat: EmuChat, user_id: int, where: dict[str, Any]) -> None:
+        """Only administrators write in a closed topic."""
+        if not where.get("is_topic_message"):
+            return
+        topic = chat.topics[where["message_thread_id"]]
+        admin = self.state.member_status(chat, user_id) in ("creator", "administrator")
+        if topic.closed and not admin:
+            raise ValueError(f"topic {topic.message_thread_id} is closed to members")
 
     def user_callback(
         self, user_id: int, message_id: int, data: str, *, chat_id: int | None = None
@@ -402,11 +517,15 @@ class BotApiEmulator(EmulatorCore):
             )
             content = message.text
             if content is None:
-                kinds = ("location", "venue", "contact", "document", "photo", "voice")
-                content = next((f"<{kind}>" for kind in kinds if kind in message.api), "<?>")
+                kind = message.content_kind or message.service
+                content = f"<{kind}>" if kind else "<?>"
             keyboard = " [keyboard]" if message.reply_markup else ""
+            where = ""
+            if message.api.get("is_topic_message"):
+                where = f" [topic {message.api['message_thread_id']}]"
             lines.append(
-                f"  #{message.message_id} {message.sender}: {content[:120]!r}{keyboard}{flags}"
+                f"  #{message.message_id} {message.sender}{where}: {content[:120]!r}"
+                f"{keyboard}{flags}"
             )
         if len(lines) == 1:
             lines.append("  (no messages)")

@@ -6,7 +6,8 @@ import mimetypes
 import secrets
 import struct
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 # Telegram keeps uploads under a folder per kind; the file_path mimics that.
 _FOLDERS = {
@@ -26,6 +27,9 @@ class StoredFile:
     mime_type: str
     data: bytes
     kind: str
+    # What Telegram learnt about the file when it was sent: a sticker's emoji and format, a
+    # voice note's duration. Sending it again by file_id reuses them.
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -52,6 +56,30 @@ class StoredFile:
             }
         ]
 
+    def voice_json(self) -> dict[str, object]:
+        return {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "duration": int(self.meta.get("duration", 0)),
+            "mime_type": self.mime_type,
+            "file_size": self.size,
+        }
+
+    def sticker_json(self) -> dict[str, object]:
+        sticker: dict[str, object] = {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": self.mime_type == "application/x-tgsticker",
+            "is_video": self.mime_type == "video/webm",
+        }
+        if self.meta.get("emoji"):
+            sticker["emoji"] = self.meta["emoji"]
+        sticker["file_size"] = self.size
+        return sticker
+
     def file_json(self) -> dict[str, object]:
         """The ``File`` object getFile answers with."""
         return {
@@ -69,7 +97,13 @@ class FileStore:
         self._count = 0
 
     def add(
-        self, data: bytes, *, kind: str, file_name: str | None = None, mime_type: str | None = None
+        self,
+        data: bytes,
+        *,
+        kind: str,
+        file_name: str | None = None,
+        mime_type: str | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> StoredFile:
         self._count += 1
         name = file_name or f"file_{self._count}{_default_extension(kind)}"
@@ -84,6 +118,7 @@ class FileStore:
             mime_type=mime,
             data=data,
             kind=kind,
+            meta=dict(meta or {}),
         )
         self._by_id[stored.file_id] = stored
         self._by_path[stored.file_path] = stored

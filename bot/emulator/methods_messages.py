@@ -10,7 +10,7 @@ from .errors import ApiError, bad_request
 from .events import callback_answer_event
 from .files import StoredFile
 from .formatting import FormattedText, format_text
-from .models import EmuChat, StoredMessage
+from .models import CAPTIONED_KINDS, EmuChat, StoredMessage
 from .params import Params, UploadedFile
 from .registry import bot_method
 from .reply_markup import parse_reply_markup
@@ -29,11 +29,17 @@ NOT_MODIFIED = (
 MAX_CALLBACK_ANSWER = 200
 
 
-def _quoted(message: StoredMessage) -> dict[str, Any]:
-    """A message as embedded in ``reply_to_message`` (Telegram doesn't nest further)."""
-    quoted = copy.deepcopy(message.api)
-    quoted.pop("reply_to_message", None)
-    return quoted
+# TDLib's names for kinds of files, in its errors about a file used as another kind.
+_TDLIB_FILE_TYPES = {
+    "photo": "Photo", "document": "Document", "voice": "VoiceNote", "sticker": "Sticker",
+}  # fmt: skip
+# Kinds TDLib stores as documents: a file_id of one can be sent as another.
+_DOCUMENT_LIKE = frozenset({"document", "voice", "sticker"})
+# What copyMessage and forwardMessage carry over from the original message.
+_CONTENT_FIELDS = (
+    "text", "entities", "photo", "document", "voice", "sticker", "venue", "location",
+    "contact", "caption", "caption_entities", "show_caption_above_media", "has_media_spoiler",
+)  # fmt: skip
 
 
 def _reply_to(core: EmulatorCore, chat: EmuChat, p: Params) -> StoredMessage | None:
@@ -53,12 +59,16 @@ def _reply_to(core: EmulatorCore, chat: EmuChat, p: Params) -> StoredMessage | N
     return target
 
 
-def _input_file(core: EmulatorCore, value: Any, kind: str) -> StoredFile:
-    """An uploaded file, or one sent before (by its file_id)."""
+def _input_file(
+    core: EmulatorCore, value: Any, kind: str, *, meta: dict[str, Any] | None = None
+) -> StoredFile:
+    """An uploaded file, or one sent before (by its file_id); ``meta`` describes an upload."""
     if isinstance(value, UploadedFile):
         mime = value.mime_type if value.mime_type != "application/octet-stream" else None
+        if mime is None and kind == "voice":
+            mime = "audio/ogg"
         return core.state.files.add(
-            value.data, kind=kind, file_name=value.file_name, mime_type=mime
+            value.data, kind=kind, file_name=value.file_name, mime_type=mime, meta=meta
         )
     if isinstance(value, str) and value:
         if value.startswith(("http://", "https://")):
@@ -66,6 +76,11 @@ def _input_file(core: EmulatorCore, value: Any, kind: str) -> StoredFile:
         stored = core.state.files.get(value)
         if stored is None:
             raise bad_request("wrong file identifier/HTTP URL specified")
+        if stored.kind != kind and not {stored.kind, kind} <= _DOCUMENT_LIKE:
+            raise bad_request(
+                f"can't use file of type {_TDLIB_FILE_TYPES.get(stored.kind, 'Document')} "
+                f"as {_TDLIB_FILE_TYPES[kind]}"
+            )
         return stored
     raise bad_request(f"there is no {kind} in the request")
 
@@ -82,13 +97,11 @@ def _send(
     """Store a bot message after the checks every send method shares; returns its JSON."""
     reply_markup = parse_reply_markup(p.get("reply_markup"))
     target = _reply_to(core, chat, p)
+    fields.update(core.state.thread_fields(chat, p.get_int("message_thread_id"), target))
     if target is not None:
-        fields["reply_to_message"] = _quoted(target)
-    thread_id = p.get_int("message_thread_id")
-    if thread_id is not None:
-        fields["message_thread_id"] = thread_id
-        if chat.is_forum:
-            fields["is_topic_message"] = True
+        fields["reply_to_message"] = target.quoted()
+    if p.get_bool("protect_content"):
+        fields["has_protected_content"] = True
     if reply_markup is not None and "inline_keyboard" in reply_markup:
         # Only inline keyboards belong to a message; reply keyboards are a chat setting.
         fields["reply_markup"] = reply_markup
@@ -174,6 +187,102 @@ async def send_photo(core: EmulatorCore, p: Params) -> dict[str, Any]:
     stored = _input_file(core, p.get("photo"), "photo")
     fields = {"photo": stored.photo_json(), **_text_fields(caption, caption=True)}
     return _send(core, chat, p, fields, formatted=caption, file=stored)
+
+
+@bot_method("sendVoice")
+async def send_voice(core: EmulatorCore, p: Params) -> dict[str, Any]:
+    chat = core.state.chat_for_bot(p.chat_id())
+    caption = _caption(p)
+    meta = {"duration": p.get_int("duration") or 0}
+    stored = _input_file(core, p.get("voice"), "voice", meta=meta)
+    fields = {"voice": stored.voice_json(), **_text_fields(caption, caption=True)}
+    return _send(core, chat, p, fields, formatted=caption, file=stored)
+
+
+@bot_method("sendSticker")
+async def send_sticker(core: EmulatorCore, p: Params) -> dict[str, Any]:
+    chat = core.state.chat_for_bot(p.chat_id())
+    stored = _input_file(core, p.get("sticker"), "sticker", meta={"emoji": p.get_str("emoji")})
+    return _send(core, chat, p, {"sticker": stored.sticker_json()}, file=stored)
+
+
+@bot_method("sendContact")
+async def send_contact(core: EmulatorCore, p: Params) -> dict[str, Any]:
+    chat = core.state.chat_for_bot(p.chat_id())
+    contact: dict[str, Any] = {
+        "phone_number": p.get_str("phone_number", required=True),
+        "first_name": p.get_str("first_name", required=True),
+    }
+    for optional in ("last_name", "vcard"):
+        if p.has(optional):
+            contact[optional] = p.get_str(optional)
+    return _send(core, chat, p, {"contact": contact})
+
+
+def _original(core: EmulatorCore, p: Params, verb: str) -> StoredMessage:
+    """The message copyMessage or forwardMessage (``verb``: "copy"/"forward") takes."""
+    from_chat_id = p.get("from_chat_id")
+    if from_chat_id is None or from_chat_id == "":
+        raise bad_request("from_chat_id is empty")
+    chat = core.state.chats.get(from_chat_id) if isinstance(from_chat_id, int) else None
+    if chat is None:
+        raise bad_request("chat not found")
+    message_id = p.get_int("message_id", required=True) or 0
+    message = core.state.message(chat.id, message_id)
+    if message is None:
+        raise bad_request(f"message to {verb} not found")
+    if message.service is not None or message.api.get("has_protected_content"):
+        raise bad_request(f"message can't be {'copied' if verb == 'copy' else 'forwarded'}")
+    return message
+
+
+def _content(message: StoredMessage) -> dict[str, Any]:
+    return {key: copy.deepcopy(message.api[key]) for key in _CONTENT_FIELDS if key in message.api}
+
+
+@bot_method("copyMessage")
+async def copy_message(core: EmulatorCore, p: Params) -> dict[str, int]:
+    """A new message with the content of another, without a link to it: returns a MessageId."""
+    chat = core.state.chat_for_bot(p.chat_id())
+    original = _original(core, p, "copy")
+    fields = _content(original)
+    formatted = original.formatted
+    if p.has("caption") and original.content_kind in CAPTIONED_KINDS:
+        # A new caption (an empty one removes it); texts and the like have none to replace.
+        formatted = _caption(p)
+        fields.pop("caption", None)
+        fields.pop("caption_entities", None)
+        fields.update(_text_fields(formatted, caption=True))
+    if p.has("show_caption_above_media"):
+        fields.pop("show_caption_above_media", None)
+        if p.get_bool("show_caption_above_media") and "caption" in fields:
+            fields["show_caption_above_media"] = True
+    sent = _send(core, chat, p, fields, formatted=formatted, file=original.file)
+    return {"message_id": sent["message_id"]}
+
+
+def _origin(message: StoredMessage) -> dict[str, Any]:
+    """The ``MessageOrigin`` of a message forwarded for the first time."""
+    return {
+        "type": "user",
+        "sender_user": copy.deepcopy(message.api["from"]),
+        "date": message.api["date"],
+    }
+
+
+@bot_method("forwardMessage")
+async def forward_message(core: EmulatorCore, p: Params) -> dict[str, Any]:
+    chat = core.state.chat_for_bot(p.chat_id())
+    original = _original(core, p, "forward")
+    fields = _content(original)
+    # A forwarded forward keeps the first origin.
+    origin = copy.deepcopy(original.api.get("forward_origin")) or _origin(original)
+    fields["forward_origin"] = origin
+    # The fields forward_origin replaced in Bot API 7.0; Telegram still sends them.
+    if origin["type"] == "user":
+        fields["forward_from"] = copy.deepcopy(origin["sender_user"])
+    fields["forward_date"] = origin["date"]
+    return _send(core, chat, p, fields, formatted=original.formatted, file=original.file)
 
 
 @bot_method("sendChatAction")

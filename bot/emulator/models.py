@@ -19,6 +19,18 @@ def flat_venue(venue: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 Sender = Literal["bot", "user"]
+MemberStatus = Literal["creator", "administrator", "member"]
+
+# The kinds of content a message can have (service messages have none of these).
+CONTENT_KINDS = (
+    "text", "photo", "document", "voice", "sticker", "venue", "location", "contact",
+)  # fmt: skip
+# Content that takes a caption.
+CAPTIONED_KINDS = frozenset({"photo", "document", "voice"})
+# Service messages about forum topics.
+SERVICE_KINDS = (
+    "forum_topic_created", "forum_topic_edited", "forum_topic_closed", "forum_topic_reopened",
+)  # fmt: skip
 
 
 @dataclass
@@ -54,6 +66,33 @@ class EmuUser:
 
 
 @dataclass
+class EmuTopic:
+    """A forum topic; its id is the id of the ``forum_topic_created`` message opening it."""
+
+    message_thread_id: int
+    name: str
+    icon_color: int
+    icon_custom_emoji_id: str | None = None
+    closed: bool = False
+    deleted: bool = False
+
+    def to_api(self) -> dict[str, Any]:
+        """The Bot API ``ForumTopic`` object."""
+        topic: dict[str, Any] = {
+            "message_thread_id": self.message_thread_id,
+            "name": self.name,
+            "icon_color": self.icon_color,
+        }
+        if self.icon_custom_emoji_id:
+            topic["icon_custom_emoji_id"] = self.icon_custom_emoji_id
+        return topic
+
+    def view(self) -> dict[str, Any]:
+        """The test-facing description (see ``BotApiEmulator.topics``)."""
+        return {**self.to_api(), "closed": self.closed, "deleted": self.deleted}
+
+
+@dataclass
 class EmuChat:
     id: int
     type: Literal["private", "group", "supergroup"]
@@ -61,6 +100,9 @@ class EmuChat:
     user: EmuUser | None = None  # the other side of a private chat
     is_forum: bool = False
     members: set[int] = field(default_factory=set)
+    # Members with more than the member status (the bot itself is not listed).
+    statuses: dict[int, MemberStatus] = field(default_factory=dict)
+    topics: dict[int, EmuTopic] = field(default_factory=dict)
     last_message_id: int = 0
 
     @property
@@ -128,6 +170,22 @@ class StoredMessage:
         sticker = self.api.get("sticker")
         return sticker.get("emoji") if sticker else None
 
+    @property
+    def service(self) -> str | None:
+        """The kind of service message this is (e.g. ``forum_topic_created``), if it is one."""
+        return next((kind for kind in SERVICE_KINDS if kind in self.api), None)
+
+    @property
+    def content_kind(self) -> str | None:
+        """What the message holds: ``text``, ``photo``, ``venue``… (None for service messages)."""
+        return next((kind for kind in CONTENT_KINDS if kind in self.api), None)
+
+    def quoted(self) -> dict[str, Any]:
+        """The message as embedded in ``reply_to_message`` (Telegram doesn't nest further)."""
+        quoted = copy.deepcopy(self.api)
+        quoted.pop("reply_to_message", None)
+        return quoted
+
     def view(self) -> dict[str, Any]:
         """The test-facing description of the message (see ``BotApiEmulator.bot_messages``)."""
         api = self.api
@@ -147,6 +205,9 @@ class StoredMessage:
             "reply_markup": copy.deepcopy(self.reply_markup),
             "reply_to_message_id": (api.get("reply_to_message") or {}).get("message_id"),
             "message_thread_id": api.get("message_thread_id"),
+            "is_topic_message": bool(api.get("is_topic_message")),
+            "forward_origin": copy.deepcopy(api.get("forward_origin")),
+            "service": self.service,
             "location": api.get("location"),
             "venue": flat_venue(api.get("venue")),
             "contact": api.get("contact"),

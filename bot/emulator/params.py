@@ -30,7 +30,7 @@ INT_FIELDS = frozenset(
         "message_id", "reply_to_message_id", "message_thread_id", "offset", "limit",
         "max_connections", "cache_time", "live_period", "heading",
         "proximity_alert_radius", "duration", "width", "height", "user_id",
-        "from_chat_id",
+        "from_chat_id", "icon_color",
     }
 )  # fmt: skip
 FLOAT_FIELDS = frozenset({"latitude", "longitude", "horizontal_accuracy"})

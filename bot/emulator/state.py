@@ -10,12 +10,16 @@ from .errors import bad_request, forbidden
 from .events import EventLog, message_event
 from .files import FileStore
 from .formatting import FormattedText
-from .models import EmuChat, EmuUser, Sender, StoredMessage
+from .models import EmuChat, EmuTopic, EmuUser, MemberStatus, Sender, StoredMessage
 from .notifier import ChangeNotifier
 
 FIRST_USER_ID = 1_000_001
 _BASIC_GROUP_BASE = -4_000_000_000
 _SUPERGROUP_BASE = -1_000_000_000_000
+# The colours Telegram allows for topic icons; the first is what it picks when none is given.
+TOPIC_COLORS = (0x6FB9F0, 0xFFD67E, 0xCB86DB, 0x8EEE98, 0xFF93B2, 0xFB6F5F)
+MAX_TOPIC_NAME = 128
+THREAD_NOT_FOUND = "message thread not found"
 
 
 def now() -> int:
@@ -106,6 +110,7 @@ class EmulatorState:
             chat.is_forum = True
         else:
             chat = EmuChat(id=_BASIC_GROUP_BASE - number, type="group", title=title)
+        chat.statuses[self.bot_id] = "administrator"  # the bot set the group up
         self.chats[chat.id] = chat
         self.messages[chat.id] = {}
         return chat
@@ -118,6 +123,119 @@ class EmulatorState:
                 raise forbidden("bot can't initiate conversation with a user")
             raise bad_request("chat not found")
         return chat
+
+    def member_status(self, chat: EmuChat, user_id: int) -> str:
+        """``creator``, ``administrator``, ``member`` or ``left``."""
+        if chat.type == "private":
+            return "member" if user_id in (chat.id, self.bot_id) else "left"
+        if user_id in chat.statuses:
+            return chat.statuses[user_id]
+        return "member" if user_id in chat.members else "left"
+
+    def set_member_status(self, chat: EmuChat, user_id: int, status: MemberStatus) -> None:
+        if status == "member":
+            chat.statuses.pop(user_id, None)
+        else:
+            chat.statuses[user_id] = status
+        if user_id != self.bot_id:
+            chat.members.add(user_id)
+
+    def chat_member(self, chat: EmuChat, user_id: int) -> dict[str, Any]:
+        """The Bot API ``ChatMember`` object for a user (or the bot) in a chat."""
+        user = self.bot_user() if user_id == self.bot_id else self.users[user_id].to_api()
+        status = self.member_status(chat, user_id)
+        if status == "creator":
+            return {"user": user, "status": "creator", "is_anonymous": False}
+        if status != "administrator":
+            return {"user": user, "status": status}
+        rights: dict[str, Any] = {
+            "user": user,
+            "status": "administrator",
+            "can_be_edited": False,
+            "is_anonymous": False,
+            "can_manage_chat": True,
+            "can_delete_messages": True,
+            "can_manage_video_chats": True,
+            "can_restrict_members": True,
+            "can_promote_members": False,
+            "can_change_info": True,
+            "can_invite_users": True,
+            "can_post_stories": True,
+            "can_edit_stories": True,
+            "can_delete_stories": True,
+            "can_pin_messages": True,
+        }
+        if chat.type == "supergroup":
+            rights["can_manage_topics"] = True
+        return rights
+
+    # --- forum topics -----------------------------------------------------------------------
+
+    def create_topic(
+        self,
+        chat: EmuChat,
+        name: str,
+        *,
+        icon_color: int | None = None,
+        icon_custom_emoji_id: str | None = None,
+        from_user: EmuUser | None = None,
+    ) -> tuple[EmuTopic, StoredMessage]:
+        """Open a topic with its ``forum_topic_created`` service message, sent by the bot unless
+        ``from_user``. The caller has checked the chat is a forum and the name is valid."""
+        thread_id = chat.last_message_id + 1  # the id of the service message below
+        topic = EmuTopic(
+            thread_id, name, TOPIC_COLORS[0] if icon_color is None else icon_color,
+            icon_custom_emoji_id or None,
+        )  # fmt: skip
+        created: dict[str, Any] = {"name": topic.name, "icon_color": topic.icon_color}
+        if topic.icon_custom_emoji_id:
+            created["icon_custom_emoji_id"] = topic.icon_custom_emoji_id
+        chat.topics[thread_id] = topic
+        fields = {
+            "message_thread_id": thread_id,
+            "forum_topic_created": created,
+            "is_topic_message": True,
+        }
+        message = self.add_message(
+            chat, "user" if from_user else "bot", fields, from_user=from_user
+        )
+        assert message.message_id == thread_id
+        return topic, message
+
+    def topic(self, chat: EmuChat, thread_id: int) -> EmuTopic:
+        """A topic the Bot API may address, with Telegram's errors."""
+        if not chat.is_forum:
+            raise bad_request("the chat is not a forum")
+        topic = chat.topics.get(thread_id)
+        if topic is None or topic.deleted:
+            raise bad_request(THREAD_NOT_FOUND)
+        return topic
+
+    def thread_fields(
+        self, chat: EmuChat, thread_id: int | None, reply_to: StoredMessage | None
+    ) -> dict[str, Any]:
+        """Where a new message goes: its ``message_thread_id`` and ``is_topic_message``, and,
+        in a forum topic, the implicit reply to the topic's first message that Telegram adds
+        to every message of a topic that replies to nothing else."""
+        if thread_id is not None:
+            topic = chat.topics.get(thread_id) if chat.is_forum else None
+            if topic is None or topic.deleted:
+                raise bad_request(THREAD_NOT_FOUND)
+            fields: dict[str, Any] = {"message_thread_id": thread_id, "is_topic_message": True}
+            opener = self.message(chat.id, thread_id)
+            if reply_to is None and opener is not None:
+                fields["reply_to_message"] = opener.quoted()
+            return fields
+        if reply_to is None or chat.type != "supergroup":
+            return {}
+        if reply_to.api.get("is_topic_message"):
+            # A reply goes to the topic of the message it answers.
+            return {
+                "message_thread_id": reply_to.api["message_thread_id"],
+                "is_topic_message": True,
+            }
+        # Outside topics a reply belongs to the reply thread started by its first message.
+        return {"message_thread_id": reply_to.api.get("message_thread_id", reply_to.message_id)}
 
     # --- messages ---------------------------------------------------------------------------
 

@@ -17,18 +17,19 @@ async def test_group_messages_and_topics(emu: BotApiEmulator, bot: telegram.Bot)
     forum = emu.add_group("Helpdesk", is_forum=True)
     assert group < 0 and forum < 0 and group != forum
     await emu.send_text_in_group(group, ann.id, "/help@digibank_test_bot")
-    await emu.send_text_in_group(forum, ann.id, "vraag", message_thread_id=7)
-    group_update, forum_update = await bot.get_updates()
+    topic = await emu.create_topic(forum, ann.id, "Vragen")
+    await emu.send_text_in_group(forum, ann.id, "vraag", message_thread_id=topic)
+    group_update, _topic_created, forum_update = await bot.get_updates()
     assert group_update.message is not None
     assert group_update.message.chat.type == "group"
     assert group_update.message.chat.title == "Digibuddies"
     assert group_update.message.entities[0].type == "bot_command"
     assert forum_update.message is not None and forum_update.message.chat.is_forum
-    assert forum_update.message.message_thread_id == 7
+    assert forum_update.message.message_thread_id == topic
 
-    answer = await bot.send_message(forum, "antwoord", message_thread_id=7)
-    assert answer.message_thread_id == 7 and answer.is_topic_message
-    assert emu.bot_messages(forum)[0]["message_thread_id"] == 7
+    answer = await bot.send_message(forum, "antwoord", message_thread_id=topic)
+    assert answer.message_thread_id == topic and answer.is_topic_message
+    assert emu.bot_messages(forum)[0]["message_thread_id"] == topic
 
 
 async def test_allowed_updates_filter_what_polling_returns(
