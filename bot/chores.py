@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -45,15 +45,34 @@ async def apply_retention(
 
 
 def start_scheduler(
-    db: Database, retention_days: int, case_retention_days: int, timezone: str
+    db: Database,
+    timezone: str,
+    retention: tuple[int, int] | None,
+    outbox: Callable[[], Awaitable[int]] | None = None,
+    outbox_seconds: float = 5.0,
 ) -> AsyncIOScheduler:
+    """Wake the periodic chores: retention (daily; `retention` = days for users and for
+    case messages) and the outbox sender (every few seconds)."""
     scheduler = AsyncIOScheduler(timezone=timezone)
+    if outbox is not None:
+        scheduler.add_job(
+            outbox,
+            "interval",
+            seconds=outbox_seconds,
+            id="outbox",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=60,
+        )
+    if retention is None:
+        scheduler.start()
+        return scheduler
     scheduler.add_job(
         apply_retention,
         "cron",
         hour=3,
         minute=30,
-        args=(db, retention_days, case_retention_days),
+        args=(db, *retention),
         id="retention",
         coalesce=True,
         misfire_grace_time=6 * 3600,

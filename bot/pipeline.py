@@ -14,6 +14,7 @@ from telegram import Bot, ChatMember, Update
 from telegram.error import TelegramError
 
 from bot.delivery import Delivery, UserBlockedBot, call_api
+from bot.outbox import OutboxSender, queue_actions
 from bot.updates import to_event
 from flows import actions as act
 from flows import events
@@ -43,11 +44,13 @@ class UpdatePipeline:
         self,
         db: Database,
         delivery: Delivery,
+        outbox: OutboxSender,
         settings: FlowSettings,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db = db
         self.delivery = delivery
+        self.outbox = outbox
         self.settings = settings
         self.clock = clock
 
@@ -56,15 +59,19 @@ class UpdatePipeline:
         event = to_event(update, self.settings.bot_username)
         query_id = update.callback_query.id if update.callback_query is not None else None
         try:
-            handled = await self._handle(update, event)
+            result = await self._handle(update, event)
         except Exception as exc:
             log.error("update %s failed: %s", update.update_id, type(exc).__name__, exc_info=exc)
             return await self._recover(update.update_id, event, query_id)
-        if handled is not None and event is not None:
+        if result is not None and event is not None:
+            handled, queued = result
             await self._deliver(event, handled.actions, query_id, handled.locale)
+            await self.outbox.send(queued)  # the other side hears it now, or from a retry
         return True
 
-    async def _handle(self, update: Update, event: events.Event | None) -> Handled | None:
+    async def _handle(
+        self, update: Update, event: events.Event | None
+    ) -> tuple[Handled, list[int]] | None:
         update_id = update.update_id
         async with self.db.transaction() as session:
             repos = Repositories(session)
@@ -79,8 +86,10 @@ class UpdatePipeline:
             handled = await handle_event(
                 event, repos, self.settings, self.clock(), TelegramFiles(self.delivery.bot)
             )
+            queued = await queue_actions(repos, handled.actions, self.clock())
+            direct = [a for a in handled.actions if not isinstance(a, act.OUTBOX)]
             log.info("update %s handled: %s", update_id, type(event).__name__)
-            return handled
+            return Handled(direct, handled.locale), [row.id for row in queued]
 
     async def _deliver(
         self,

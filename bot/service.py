@@ -9,6 +9,7 @@ Three modes, chosen by the settings:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,8 +24,10 @@ from bot import chores, commands
 from bot.config import Settings
 from bot.delivery import Delivery, RetryPolicy
 from bot.ordering import ChatLocks, ChatOrderedProcessor
+from bot.outbox import OutboxSender
 from bot.pipeline import UpdatePipeline
 from bot.web import build_web_app, webhook_route
+from flows import cases
 from flows.context import FlowSettings
 from flows.i18n import set_display_timezone
 from storage.db import Database
@@ -41,8 +44,9 @@ class Tuning:
     poll_timeout: float = 10.0
     retry: RetryPolicy = RetryPolicy()  # noqa: RUF009 (frozen, shared safely)
     host: str = "0.0.0.0"
-    run_scheduler: bool = True
+    run_scheduler: bool = True  # the daily retention job
     publish_commands: bool = True
+    outbox_seconds: float = 5.0  # how often refused messages to other chats are retried
 
 
 class BotService:
@@ -54,6 +58,7 @@ class BotService:
         self.emulator = None
         self.application: Application | None = None
         self.pipeline: UpdatePipeline | None = None
+        self.outbox: OutboxSender | None = None
         self._runner: web.AppRunner | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self.web_url: str | None = None
@@ -99,7 +104,14 @@ class BotService:
             retention_days=settings.retention_days,
             case_retention_days=settings.case_retention_days,
         )
-        self.pipeline = UpdatePipeline(self.db, Delivery(bot, self.tuning.retry), flow_settings)
+        self.outbox = OutboxSender(
+            self.db,
+            bot,
+            functools.partial(cases.recipient_blocked, default_locale=settings.default_locale),
+        )
+        self.pipeline = UpdatePipeline(
+            self.db, Delivery(bot, self.tuning.retry), self.outbox, flow_settings
+        )
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
         if self.tuning.publish_commands:
@@ -120,10 +132,14 @@ class BotService:
                 allowed_updates=ALLOWED_UPDATES,
             )
             log.info("long polling started")
-        if self.tuning.run_scheduler:
-            self._scheduler = chores.start_scheduler(
-                self.db, settings.retention_days, settings.case_retention_days, settings.timezone
-            )
+        retention = (settings.retention_days, settings.case_retention_days)
+        self._scheduler = chores.start_scheduler(
+            self.db,
+            settings.timezone,
+            retention if self.tuning.run_scheduler else None,
+            self.outbox.drain,
+            self.tuning.outbox_seconds,
+        )
 
     async def _serve(self, web_app: web.Application, host: str) -> None:
         self._runner = web.AppRunner(web_app, access_log=None)  # access logs could hold ids
@@ -143,18 +159,23 @@ class BotService:
         log.error("telegram error: %s", type(context.error).__name__, exc_info=context.error)
 
     async def stop(self) -> None:
+        """Stop everything that runs; calling it twice is harmless."""
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
+            self._scheduler = None
         if self.application is not None:
             if self.application.updater.running:
                 await self.application.updater.stop()
             if self.application.running:
                 await self.application.stop()
             await self.application.shutdown()
+            self.application = None
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
         if self.emulator is not None:
             await self.emulator.stop()
+            self.emulator = None
         await self.db.dispose()
 
     async def run_forever(self) -> None:

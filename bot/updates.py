@@ -26,14 +26,16 @@ _MEDIA_KINDS = (
 )
 
 
-def _sender(chat_id: int, user: object, message_id: int | None = None) -> events.Sender:
+def _sender(chat_id: int, user: object, message: Message | None = None) -> events.Sender:
     user_id = getattr(user, "id", chat_id)
+    answered = message.reply_to_message if message is not None else None
     return events.Sender(
         chat_id,
         user_id,
         getattr(user, "language_code", None),
         getattr(user, "first_name", "") or "",
-        message_id,
+        message.message_id if message is not None else None,
+        answered.message_id if answered is not None else None,
     )
 
 
@@ -74,9 +76,13 @@ def to_event(update: Update, bot_username: str = "") -> events.Event | None:
         edited = update.edited_message
         if edited.chat.type != Chat.PRIVATE:
             return None
-        return events.Edited(_sender(edited.chat.id, edited.from_user))
+        return events.Edited(
+            _sender(edited.chat.id, edited.from_user, edited),
+            edited.text if edited.text is not None else edited.caption,
+            caption=edited.text is None,
+        )
     message = update.message
     if message is None or message.chat.type != Chat.PRIVATE:
         return None
-    sender = _sender(message.chat.id, message.from_user, message.message_id)
+    sender = _sender(message.chat.id, message.from_user, message)
     return _message_event(message, sender, bot_username)

@@ -38,12 +38,23 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Relay:
+    """Where a message to another chat comes from, so edits and replies can follow it."""
+
+    case_id: int
+    source: tuple[int, int] | None = None  # (chat, message) of the original, if any
+    reply_to: int | None = None  # message id in the target chat to answer
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
 class Notify:
-    """A message to another chat (a staff member, a group)."""
+    """A message to another chat (a staff member, a group). Goes through the outbox."""
 
     chat_id: int
     text: str
     buttons: tuple[tuple[Button | UrlButton, ...], ...] = ()
+    relay: Relay | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,18 @@ class CopyMessage:
     from_chat_id: int
     message_id: int
     caption: str | None = None
+    relay: Relay | None = None
 
 
-Action = Reply | Notify | Toast | SendVenue | SendDocument | CopyMessage
+@dataclass(frozen=True)
+class EditRelayed:
+    """An original was edited: edit its copy (the text, or a media caption)."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    caption: bool = False
+
+
+Action = Reply | Notify | Toast | SendVenue | SendDocument | CopyMessage | EditRelayed
+OUTBOX = (Notify, CopyMessage, EditRelayed)  # to other chats: written first, sent after

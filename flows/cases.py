@@ -9,13 +9,15 @@ citizen of their current case; /cases switches, /note, /release, /close.
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
 from flows import callbacks, events, menu
-from flows.actions import Action, Button, CopyMessage, Notify, Reply
+from flows.actions import Action, Button, CopyMessage, EditRelayed, Notify, Relay, Reply
 from flows.context import Context
 from flows.i18n import N_, _, display_timezone, language_name, use_locale
 from flows.opening_hours import status
 from storage.models import Case
+from storage.repositories import Repositories
 from storage.site_schema import TOPICS
 
 FLOW = "case"
@@ -184,18 +186,58 @@ async def on_button(ctx: Context, value: str) -> list[Action] | None:
     return None
 
 
-def _relay(
-    event: events.Event, to_chat: int, header: str, text: str | None, kind: str
+async def _relay(
+    ctx: Context, case: Case, event: events.Event, to_chat: int, header: str
 ) -> list[Action]:
-    """The same message for the other side: text with a header, media copied."""
+    """The same message for the other side: text with a header, media copied; a reply
+    stays a reply to the same message over there."""
+    kind, text = _kind_and_text(event)
+    sender = event.sender
+    source = (sender.chat_id, sender.message_id) if sender.message_id is not None else None
+    reply_to = None
+    if sender.reply_to is not None:
+        there = await ctx.repos.links.counterpart(sender.chat_id, sender.reply_to)
+        reply_to = there[1] if there is not None and there[0] == to_chat else None
+    relay = Relay(case.id, source, reply_to, kind)
     if text is not None:
-        return [Notify(to_chat, f"{header} {html.escape(text)}")]
-    message_id = event.sender.message_id
-    if message_id is None:
+        return [Notify(to_chat, f"{header} {html.escape(text)}", relay=relay)]
+    if source is None:
         return []
     if kind in CAPTIONED:
-        return [CopyMessage(to_chat, event.sender.chat_id, message_id, header)]
-    return [Notify(to_chat, header), CopyMessage(to_chat, event.sender.chat_id, message_id)]
+        return [CopyMessage(to_chat, source[0], source[1], header, relay)]
+    return [
+        Notify(to_chat, header, relay=Relay(case.id, reply_to=reply_to)),
+        CopyMessage(to_chat, source[0], source[1], None, relay),
+    ]
+
+
+def _citizen_header(case: Case) -> str:
+    return f"💬 <b>#{case.id}</b>:"
+
+
+def _staff_header(first_name: str) -> str:
+    return f"👤 <b>{html.escape(first_name)}</b>:"
+
+
+async def on_edit(ctx: Context, event: events.Edited) -> list[Action] | None:
+    """An edited original: its copy on the other side changes too."""
+    if event.sender.message_id is None or event.text is None:
+        return None
+    link = await ctx.repos.links.copy_of(event.sender.chat_id, event.sender.message_id)
+    if link is None:
+        return None
+    case = await ctx.repos.cases.get(link.case_id)
+    if case is None or case.status == "closed":
+        return None
+    if case.citizen_id == ctx.user.id:
+        header = _citizen_header(case)
+    else:
+        profile = await ctx.repos.staff.profile(ctx.user.id)
+        header = _staff_header(profile.first_name if profile else "")
+    sender = "citizen" if case.citizen_id == ctx.user.id else "staff"
+    await ctx.repos.cases.add_message(case, sender, None, "edit", event.text, ctx.now)
+    text = f"{header} {html.escape(event.text)} ✏️"
+    return [EditRelayed(link.target_chat_id, link.target_message_id, text, event.caption)]
 
 
 def _kind_and_text(event: events.Event) -> tuple[str, str | None]:
@@ -222,7 +264,7 @@ async def on_message(ctx: Context, event: events.Event) -> list[Action] | None:
     kind, text = _kind_and_text(event)
     await ctx.repos.cases.add_message(case, "citizen", None, kind, text, ctx.now)
     if case.status == "active" and case.assignee_id is not None:
-        return _relay(event, case.assignee_id, f"💬 <b>#{case.id}</b>:", text, kind)
+        return await _relay(ctx, case, event, case.assignee_id, _citizen_header(case))
     first = len(await ctx.repos.cases.messages(case.id)) == 1
     if not first:
         return [Reply(_("📨 Received. We add it to your question."))]
@@ -244,9 +286,7 @@ async def _from_staff(ctx: Context, event: events.Event) -> list[Action] | None:
     await ctx.repos.cases.add_message(case, "staff", ctx.user.id, kind, text, ctx.now)
     if case.citizen_id is None:
         return [Reply(_("⚠️ This person is no longer here."))]
-    return _relay(
-        event, case.citizen_id, f"👤 <b>{html.escape(profile.first_name)}</b>:", text, kind
-    )
+    return await _relay(ctx, case, event, case.citizen_id, _staff_header(profile.first_name))
 
 
 async def before_forget(ctx: Context) -> list[Action]:
@@ -462,3 +502,23 @@ async def note(ctx: Context, text: str) -> list[Action]:
         return [Reply(_("📝 Write the note after the command, like: /note called back on Monday"))]
     await ctx.repos.cases.add_message(case, "note", ctx.user.id, "text", text.strip(), ctx.now)
     return [Reply(_("📝 Note saved. The person does not see it."))]
+
+
+async def recipient_blocked(
+    repos: Repositories, user_id: int, now: datetime, default_locale: str = "nl"
+) -> list[Action]:
+    """Telegram says this user blocked the bot. A digibuddy's open cases go back to the
+    queue and their citizens are told; nothing else needs doing for a citizen."""
+    actions: list[Action] = []
+    for case in await repos.cases.active_of(user_id):
+        case.status, case.assignee_id, case.taken_at = "waiting", None, None
+        if case.citizen_id is None:
+            continue
+        citizen = await repos.users.get(case.citizen_id)
+        with use_locale((citizen.locale if citizen else None) or case.locale or default_locale):
+            text = _("⏳ Your question is back in line. Another digibuddy will help you soon.")
+            actions.append(Notify(case.citizen_id, text))
+    profile = await repos.staff.profile(user_id)
+    if profile is not None:
+        profile.on_duty, profile.current_case_id = False, None
+    return actions

@@ -12,6 +12,7 @@ class Sender:
     language_code: str | None = None  # Telegram's IETF tag, a hint until the user chooses
     first_name: str = ""  # stored only for staff, who are shown by first name
     message_id: int | None = None  # the message this event came from (to relay it)
+    reply_to: int | None = None  # the message it answers, in the same chat
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,12 @@ class Document:
 
 @dataclass(frozen=True)
 class Edited:
-    """The user edited an earlier message; we do not re-run a step for it."""
+    """The user edited an earlier message (sender.message_id); steps are not re-run, but
+    a relayed copy is edited too."""
 
     sender: Sender
+    text: str | None = None  # the new text, or the new caption of a photo, document…
+    caption: bool = False
 
 
 Event = Text | Command | ButtonPress | Location | Contact | Document | Media | Edited

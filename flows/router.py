@@ -69,6 +69,9 @@ async def handle(event: events.Event, ctx: Context) -> list[Action]:
     if isinstance(event, events.Text):
         return await _text(event, ctx)
     if isinstance(event, events.Edited):
+        followed = await cases.on_edit(ctx, event)
+        if followed is not None:
+            return followed
         return [Reply(_("✏️ I only read new messages. Please send it again as a new message."))]
     if isinstance(event, events.Document):
         handled = await site_admin.on_document(ctx, event)

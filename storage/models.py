@@ -245,3 +245,42 @@ class CaseMessage(Base):
     kind: Mapped[str] = mapped_column(String(16))  # text, photo, document, voice, …
     text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class OutboxMessage(Base):
+    """A message to another chat (a relay, an alert), written in the transaction that
+    caused it and sent afterwards; kept until Telegram took it, retried if it refused."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column()  # what to send, see bot.outbox
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    source_chat_id: Mapped[int | None] = mapped_column(BigInteger)  # the relayed original
+    source_message_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    claimed_until: Mapped[datetime | None]  # a sender is working on it until then
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    failed_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(64))
+
+
+class MessageLink(Base):
+    """A relayed message and its copy, so edits and replies follow to the other side."""
+
+    __tablename__ = "message_links"
+    __table_args__ = (
+        Index("ix_message_links_source", "source_chat_id", "source_message_id"),
+        Index("ix_message_links_target", "target_chat_id", "target_message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    source_chat_id: Mapped[int] = mapped_column(BigInteger)
+    source_message_id: Mapped[int] = mapped_column(Integer)
+    target_chat_id: Mapped[int] = mapped_column(BigInteger)
+    target_message_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # text or a media kind (edits differ)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import (
     AuditEntry,
@@ -18,6 +20,8 @@ from storage.models import (
     DialogueState,
     Digibank,
     Invite,
+    MessageLink,
+    OutboxMessage,
     ProcessedUpdate,
     Site,
     StaffMembership,
@@ -72,6 +76,7 @@ class UserRepository:
                 CaseMessage.case_id.in_(select(Case.id).where(Case.citizen_id == user_id))
             ),
             delete(Case).where(Case.citizen_id == user_id),
+            delete(OutboxMessage).where(OutboxMessage.chat_id == user_id),
             # A staff member leaves: their open cases go back to the queue.
             update(Case)
             .where(Case.assignee_id == user_id, Case.status == "active")
@@ -447,6 +452,137 @@ class CaseRepository:
         case.status, case.closed_at, case.closed_by = "closed", now, by
 
 
+class OutboxRepository:
+    """Messages to other chats, sent after the commit that wrote them, retried if refused."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(
+        self,
+        chat_id: int,
+        payload: dict[str, Any],
+        now: datetime,
+        case_id: int | None = None,
+        source: tuple[int, int] | None = None,
+    ) -> OutboxMessage:
+        row = OutboxMessage(
+            chat_id=chat_id,
+            payload=payload,
+            case_id=case_id,
+            created_at=now,
+            next_attempt_at=now,
+            attempts=0,
+            source_chat_id=source[0] if source else None,
+            source_message_id=source[1] if source else None,
+        )
+        self.session.add(row)
+        return row
+
+    async def claim(self, row_id: int, now: datetime, hold: timedelta) -> OutboxMessage | None:
+        """Take a due row for sending, unless another sender has it or an older message to
+        the same chat is still unsent (messages to one chat keep their order)."""
+        earlier = aliased(OutboxMessage)
+        older_pending = (
+            select(earlier.id)
+            .where(
+                earlier.chat_id == OutboxMessage.chat_id,
+                earlier.id < OutboxMessage.id,
+                earlier.sent_at.is_(None),
+                earlier.failed_at.is_(None),
+            )
+            .exists()
+        )
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == row_id,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+                OutboxMessage.next_attempt_at <= now,
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+                ~older_pending,
+            )
+            .values(claimed_until=now + hold)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return None
+        return await self.session.get(OutboxMessage, row_id, populate_existing=True)
+
+    async def due(self, now: datetime, limit: int = 200) -> list[int]:
+        rows = await self.session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def sent(self, row: OutboxMessage, now: datetime) -> None:
+        row.sent_at, row.claimed_until = now, None
+
+    async def retry_later(self, row: OutboxMessage, at: datetime, error: str) -> None:
+        row.attempts += 1
+        row.next_attempt_at, row.claimed_until, row.error = at, None, error[:64]
+
+    async def give_up(self, row: OutboxMessage, now: datetime, error: str) -> None:
+        row.failed_at, row.claimed_until, row.error = now, None, error[:64]
+
+    async def prune(self, before: datetime) -> int:
+        result = await self.session.execute(
+            delete(OutboxMessage).where(
+                or_(OutboxMessage.sent_at < before, OutboxMessage.failed_at < before)
+            )
+        )
+        return result.rowcount
+
+
+class LinkRepository:
+    """Which message in one chat is the relayed copy of which in the other."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(
+        self, case_id: int, source: tuple[int, int], target: tuple[int, int], kind: str
+    ) -> None:
+        self.session.add(
+            MessageLink(
+                case_id=case_id,
+                source_chat_id=source[0],
+                source_message_id=source[1],
+                target_chat_id=target[0],
+                target_message_id=target[1],
+                kind=kind,
+            )
+        )
+
+    async def copy_of(self, chat_id: int, message_id: int) -> MessageLink | None:
+        """The link whose original is this message."""
+        return await self.session.scalar(
+            select(MessageLink).where(
+                MessageLink.source_chat_id == chat_id, MessageLink.source_message_id == message_id
+            )
+        )
+
+    async def counterpart(self, chat_id: int, message_id: int) -> tuple[int, int] | None:
+        """The same message on the other side of the relay (its copy, or its original)."""
+        link = await self.copy_of(chat_id, message_id)
+        if link is not None:
+            return link.target_chat_id, link.target_message_id
+        link = await self.session.scalar(
+            select(MessageLink).where(
+                MessageLink.target_chat_id == chat_id, MessageLink.target_message_id == message_id
+            )
+        )
+        return (link.source_chat_id, link.source_message_id) if link is not None else None
+
+
 class Repositories:
     """All repositories over one session."""
 
@@ -461,3 +597,5 @@ class Repositories:
         self.memberships = MembershipRepository(session)
         self.staff = StaffRepository(session)
         self.cases = CaseRepository(session)
+        self.outbox = OutboxRepository(session)
+        self.links = LinkRepository(session)

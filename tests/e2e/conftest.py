@@ -20,6 +20,7 @@ FAST = Tuning(
     retry=RetryPolicy(attempts=4, first_backoff=0.05, max_backoff=0.2),
     host="127.0.0.1",
     run_scheduler=False,
+    outbox_seconds=0.2,
 )
 
 

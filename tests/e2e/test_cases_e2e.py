@@ -115,3 +115,59 @@ async def test_a_digibuddy_of_another_digibank_does_not_see_the_case(emu, start_
     assert [m for m in emu.bot_messages(kim.id) if m["message_id"] > kim.seen] == []
     [empty] = await kim.say("/queue")
     assert "Nobody is waiting" in empty["text"]
+
+
+async def _taken_case(emu, start_bot) -> tuple[Citizen, Citizen]:
+    await start_bot()
+    admin = await make_admin(emu)
+    sara = await digibuddy(admin, "Sara", 5001)
+    ann = Citizen(emu)
+    await ann.onboard()
+    await open_case(ann)
+    await sara.replies()
+    await sara.tap("Take", count=2)
+    await ann.replies()
+    return ann, sara
+
+
+async def test_photo_edit_and_reply_follow_both_ways(emu, start_bot):
+    ann, sara = await _taken_case(emu, start_bot)
+    photo_id = await emu.send_photo(ann.id, caption="foutmelding")
+    [photo] = await sara.replies()
+    assert photo["photo"] is not None and photo["caption"] == "💬 #1:"  # copied, not described
+    text_id = await emu.send_text(ann.id, "Het lukt niet")
+    [copy] = await sara.replies()
+    await emu.edit_text(ann.id, text_id, "Het lukt nog steeds niet")
+    await emu.wait_until(
+        lambda: "nog steeds" in (emu.bot_messages(sara.id)[-1]["text"] or ""),
+        what="the edit followed",
+    )
+    assert emu.bot_messages(sara.id)[-1]["message_id"] == copy["message_id"]
+    await emu.send_text(sara.id, "Welke knop?", reply_to=copy["message_id"])
+    [answer] = await ann.replies()
+    assert answer["reply_to_message_id"] == text_id  # a reply to Ann's own message
+    sara_photo = await emu.send_photo(sara.id, caption="Zo ziet het eruit")
+    [back] = await ann.replies()
+    assert back["photo"] is not None and "Sara" in back["caption"]
+    assert photo_id and sara_photo
+
+
+async def test_refused_relays_are_retried_from_the_database(emu, start_bot):
+    from bot.emulator import Fault
+
+    ann, sara = await _taken_case(emu, start_bot)
+    emu.inject(Fault(method="sendMessage", status=429, retry_after=1, chat_id=sara.id, times=3))
+    await emu.send_text(ann.id, "Eerste")
+    await emu.send_text(ann.id, "Tweede")
+    emu.inject(Fault(method="sendMessage", status=502, chat_id=sara.id, times=2))
+    await emu.send_text(ann.id, "Derde")
+    relayed = await sara.replies(3, timeout=15)
+    assert [m["text"] for m in relayed] == ["💬 #1: Eerste", "💬 #1: Tweede", "💬 #1: Derde"]
+
+
+async def test_a_digibuddy_who_blocked_the_bot_gives_the_case_back(emu, start_bot):
+    ann, sara = await _taken_case(emu, start_bot)
+    emu.block(sara.id)
+    await emu.send_text(ann.id, "Ben je daar?")
+    [told] = await ann.replies(timeout=10)
+    assert "weer in de rij" in told["text"]

@@ -1,0 +1,267 @@
+"""Messages to other chats (relays, staff alerts) go through the outbox table.
+
+They are written in the same transaction as the change that caused them, tried right
+after the commit, and tried again by a job APScheduler wakes while Telegram refuses them
+(429, 5xx). Messages to one chat keep their order. A recipient who blocked the bot is
+given up on once, and the dialogues decide what follows (a case goes back to the queue).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Bot, Message, MessageId, ReplyParameters
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+
+from bot.delivery import RetryPolicy, UserBlockedBot, call_api, inline_markup
+from flows import actions as act
+from storage.db import Database
+from storage.models import OutboxMessage, utcnow
+from storage.repositories import Repositories
+
+log = logging.getLogger(__name__)
+HOLD = timedelta(seconds=60)  # a claimed row is left alone this long by other senders
+QUICK = RetryPolicy(attempts=2, first_backoff=0.2, max_backoff=0.5, max_retry_after=2.0)
+MAX_ATTEMPTS = 20
+
+# What the dialogues do when a recipient turns out to have blocked the bot.
+OnBlocked = Callable[[Repositories, int, datetime], Awaitable[list[act.Action]]]
+
+
+def payload_of(action: act.Action) -> dict[str, Any]:
+    """An outbox action as JSON for the table."""
+    match action:
+        case act.Notify():
+            buttons = [
+                [
+                    {"label": b.label, "url": b.url}
+                    if isinstance(b, act.UrlButton)
+                    else {"label": b.label, "data": b.data}
+                    for b in row
+                ]
+                for row in action.buttons
+            ]
+            relay = action.relay or act.Relay(0)
+            return {
+                "type": "text",
+                "text": action.text,
+                "buttons": buttons,
+                "reply_to": relay.reply_to,
+                "kind": relay.kind,
+            }
+        case act.CopyMessage():
+            relay = action.relay or act.Relay(0)
+            return {
+                "type": "copy",
+                "from_chat_id": action.from_chat_id,
+                "message_id": action.message_id,
+                "caption": action.caption,
+                "reply_to": relay.reply_to,
+                "kind": relay.kind,
+            }
+        case act.EditRelayed():
+            return {
+                "type": "edit",
+                "message_id": action.message_id,
+                "text": action.text,
+                "caption": action.caption,
+            }
+    raise TypeError(f"not an outbox action: {type(action).__name__}")
+
+
+def _buttons(payload: dict[str, Any]) -> Any:
+    rows = tuple(
+        tuple(
+            act.UrlButton(b["label"], b["url"]) if "url" in b else act.Button(b["label"], b["data"])
+            for b in row
+        )
+        for row in payload.get("buttons") or []
+    )
+    return inline_markup(rows) if rows else None
+
+
+async def queue_actions(
+    repos: Repositories, actions: list[act.Action], now: datetime
+) -> list[OutboxMessage]:
+    """Write the outbox actions of a step (in its transaction); the rest stays direct."""
+    rows = []
+    for action in actions:
+        if isinstance(action, act.OUTBOX):
+            relay = getattr(action, "relay", None)
+            rows.append(
+                await repos.outbox.add(
+                    action.chat_id,
+                    payload_of(action),
+                    now,
+                    case_id=relay.case_id if relay else None,
+                    source=relay.source if relay else None,
+                )
+            )
+    await repos.session.flush()
+    return rows
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        db: Database,
+        bot: Bot,
+        on_blocked: OnBlocked,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.bot = bot
+        self.on_blocked = on_blocked
+        self.clock = clock
+        self._draining = asyncio.Lock()
+
+    async def send(self, row_ids: list[int]) -> None:
+        """Try these rows now, in order (right after the commit that wrote them)."""
+        for row_id in row_ids:
+            await self._attempt(row_id)
+
+    async def drain(self, limit: int = 500) -> int:
+        """Send what is due; the periodic job. Returns how many rows were tried."""
+        if self._draining.locked():
+            return 0
+        async with self._draining:
+            async with self.db.transaction() as session:
+                due = await Repositories(session).outbox.due(self.clock(), limit)
+            for row_id in due:
+                await self._attempt(row_id)
+            return len(due)
+
+    async def _attempt(self, row_id: int) -> None:
+        async with self.db.transaction() as session:
+            row = await Repositories(session).outbox.claim(row_id, self.clock(), HOLD)
+            if row is None:
+                return  # sent, someone else's, not due, or waiting behind an older message
+            chat_id, payload = row.chat_id, dict(row.payload)
+            case_id, source = row.case_id, (row.source_chat_id, row.source_message_id)
+            attempts = row.attempts
+        try:
+            sent_id = await self._call(chat_id, payload)
+        except UserBlockedBot:
+            await self._blocked(row_id, chat_id)
+            return
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            await self._later(row_id, attempts, "429", max(seconds, 1.0))
+            return
+        except BadRequest as exc:
+            await self._finish(row_id, error=f"400 {exc.message}"[:64])
+            log.warning("outbox row %s refused: %s", row_id, type(exc).__name__)
+            return
+        except (NetworkError, TelegramError) as exc:
+            await self._later(row_id, attempts, type(exc).__name__, 2.0 ** min(attempts, 6))
+            return
+        link = None
+        if sent_id is not None and case_id is not None and source[0] is not None:
+            link = (
+                case_id,
+                (source[0], source[1]),
+                (chat_id, sent_id),
+                payload.get("kind", "text"),
+            )
+        await self._finish(row_id, link=link)
+
+    async def _call(self, chat_id: int, payload: dict[str, Any]) -> int | None:
+        reply = (
+            ReplyParameters(payload["reply_to"], allow_sending_without_reply=True)
+            if payload.get("reply_to")
+            else None
+        )
+        kind = payload["type"]
+        if kind == "text":
+            message: Message | MessageId = await call_api(
+                self.bot.send_message,
+                chat_id=chat_id,
+                policy=QUICK,
+                text=payload["text"],
+                parse_mode=ParseMode.HTML,
+                reply_markup=_buttons(payload),
+                reply_parameters=reply,
+            )
+            return message.message_id
+        if kind == "copy":
+            message = await call_api(
+                self.bot.copy_message,
+                chat_id=chat_id,
+                policy=QUICK,
+                from_chat_id=payload["from_chat_id"],
+                message_id=payload["message_id"],
+                caption=payload.get("caption"),
+                parse_mode=ParseMode.HTML if payload.get("caption") else None,
+                reply_parameters=reply,
+            )
+            return message.message_id
+        if payload.get("caption"):
+            await call_api(
+                self.bot.edit_message_caption,
+                chat_id=chat_id,
+                policy=QUICK,
+                message_id=payload["message_id"],
+                caption=payload["text"],
+                parse_mode=ParseMode.HTML,
+            )
+        else:
+            await call_api(
+                self.bot.edit_message_text,
+                chat_id=chat_id,
+                policy=QUICK,
+                message_id=payload["message_id"],
+                text=payload["text"],
+                parse_mode=ParseMode.HTML,
+            )
+        return None
+
+    async def _finish(
+        self,
+        row_id: int,
+        error: str | None = None,
+        link: tuple[int, tuple[int, int], tuple[int, int], str] | None = None,
+    ) -> None:
+        async with self.db.transaction() as session:
+            repos = Repositories(session)
+            row = await session.get(OutboxMessage, row_id)
+            if row is None:  # deleted meanwhile (/forget)
+                return
+            if error is None:
+                await repos.outbox.sent(row, self.clock())
+                if link is not None:
+                    await repos.links.add(*link)
+            else:
+                await repos.outbox.give_up(row, self.clock(), error)
+
+    async def _later(self, row_id: int, attempts: int, error: str, seconds: float) -> None:
+        async with self.db.transaction() as session:
+            repos = Repositories(session)
+            row = await session.get(OutboxMessage, row_id)
+            if row is None:
+                return
+            if attempts + 1 >= MAX_ATTEMPTS:
+                await repos.outbox.give_up(row, self.clock(), f"gave up: {error}")
+                log.error("outbox row %s given up after %d attempts", row_id, attempts + 1)
+                return
+            await repos.outbox.retry_later(row, self.clock() + timedelta(seconds=seconds), error)
+        log.info("outbox row %s will be retried (%s)", row_id, error)
+
+    async def _blocked(self, row_id: int, chat_id: int) -> None:
+        """Once: give up the row, mark the user, let the dialogues react (requeue a case)."""
+        async with self.db.transaction() as session:
+            repos = Repositories(session)
+            row = await session.get(OutboxMessage, row_id)
+            if row is not None:
+                await repos.outbox.give_up(row, self.clock(), "blocked")
+            await repos.users.mark_blocked(chat_id, self.clock())
+            follow_up = await self.on_blocked(repos, chat_id, self.clock())
+            rows = await queue_actions(repos, follow_up, self.clock())
+            new_ids = [r.id for r in rows]
+        log.info("a recipient blocked the bot; %d follow-up messages", len(new_ids))
+        await self.send(new_ids)
