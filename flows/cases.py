@@ -385,27 +385,124 @@ async def take(ctx: Context, case: Case) -> list[Action]:
     if not await ctx.repos.cases.take(case.id, ctx.user.id, ctx.now):
         return [Reply(_("⚠️ Someone else just took question #{id}.").format(id=case.id))]
     profile.current_case_id = case.id
+    return await _briefing(ctx, case, ctx.user.id, profile.first_name)
+
+
+async def _locale_of(ctx: Context, user_id: int, fallback: str | None = None) -> str:
+    user = await ctx.repos.users.get(user_id)
+    return (user.locale if user else None) or fallback or ctx.settings.default_locale
+
+
+async def _briefing(ctx: Context, case: Case, staff_id: int, first_name: str) -> list[Action]:
+    """A digibuddy gets a case: the summary and the conversation so far for them, and
+    "Sara from … is helping you now" for the citizen."""
     history = [
         f"{'👤' if m.sender == 'staff' else '📝' if m.sender == 'note' else '💬'} "
         + (html.escape(m.text) if m.text is not None else f"[{m.kind}]")
         for m in await ctx.repos.cases.messages(case.id)
     ]
-    text = _(
-        "✋ You help with question #{id} now.\n"
-        "What you write here goes to the person. /close when the question is answered."
-    ).format(id=case.id)
-    summary = await _case_card(ctx, case)
-    so_far = "\n".join(history[-30:]) if history else _("(no messages yet)")
-    actions: list[Action] = [Reply(f"{summary}\n\n{so_far}"), Reply(text)]
+    with use_locale(await _locale_of(ctx, staff_id)):
+        summary = await _case_card(ctx, case)
+        so_far = "\n".join(history[-30:]) if history else _("(no messages yet)")
+        text = _(
+            "✋ You help with question #{id} now.\n"
+            "What you write here goes to the person. /close when the question is answered."
+        ).format(id=case.id)
+    if staff_id == ctx.user.id:
+        actions: list[Action] = [Reply(f"{summary}\n\n{so_far}"), Reply(text)]
+    else:
+        actions = [Notify(staff_id, f"{summary}\n\n{so_far}"), Notify(staff_id, text)]
     if case.citizen_id is not None:
-        citizen = await ctx.repos.users.get(case.citizen_id)
-        with use_locale((citizen.locale if citizen else None) or case.locale):
+        with use_locale(await _locale_of(ctx, case.citizen_id, case.locale)):
             hello = _("👤 <b>{name}</b> from {digibank} is helping you now.").format(
-                name=html.escape(profile.first_name),
+                name=html.escape(first_name),
                 digibank=await _digibank_name(ctx, case.digibank_id),
             )
-            actions.append(Notify(case.citizen_id, hello))
+        actions.append(Notify(case.citizen_id, hello))
     return actions
+
+
+TRANSFER_FLOW = "transfer"
+
+
+async def transfer(ctx: Context) -> list[Action]:
+    """/transfer: hand the current case to another digibuddy or another digibank."""
+    if ctx.role not in STAFF:
+        return _refuse()
+    case = await _current(ctx)
+    if case is None:
+        return [Reply(_("💤 You are not helping anyone now. See /queue."))]
+    ctx.ask(TRANSFER_FLOW, "target", case=case.id)
+    rows = []
+    for profile in await ctx.repos.staff.on_duty_for(case.digibank_id):
+        if profile.user_id != ctx.user.id:
+            label = f"👤 {profile.first_name}"
+            rows.append((ctx.step_button(label, f"to.{profile.user_id}"),))
+    for bank in await ctx.repos.sites.digibanks():
+        if bank.id != case.digibank_id:
+            rows.append((ctx.step_button(f"🏢 {bank.name}", f"bank.{bank.id}"),))
+    text = _("➡️ To whom do you give question #{id}?").format(id=case.id)
+    return [Reply(text, buttons=(*rows, menu.home_row()))]
+
+
+async def on_transfer_button(ctx: Context, value: str) -> list[Action] | None:
+    case = await _current(ctx)
+    if case is None or case.id != (ctx.state.data or {}).get("case"):
+        return None
+    target, _sep, key = value.partition(".")
+    me = await ctx.repos.staff.profile(ctx.user.id)
+    if target == "to" and key.isdigit():
+        other = await ctx.repos.staff.profile(int(key))
+        if other is None or case.digibank_id not in await ctx.repos.memberships.of(other.user_id):
+            return None
+        if len(await ctx.repos.cases.active_of(other.user_id)) >= other.capacity:
+            return [
+                Reply(
+                    _("⚠️ {name} already helps as many people as they can.").format(
+                        name=html.escape(other.first_name)
+                    )
+                )
+            ]
+        case.assignee_id, other.current_case_id = other.user_id, case.id
+        if me is not None:
+            me.current_case_id = None
+        ctx.finish()
+        done = _("➡️ Question #{id} is now with {name}.").format(
+            id=case.id, name=html.escape(other.first_name)
+        )
+        return [Reply(done), *await _briefing(ctx, case, other.user_id, other.first_name)]
+    bank = await ctx.repos.sites.digibank(key) if target == "bank" else None
+    if bank is None:
+        return None
+    case.digibank_id, case.status, case.assignee_id, case.taken_at = bank.id, "waiting", None, None
+    if me is not None:
+        me.current_case_id = None
+    ctx.finish()
+    await ctx.repos.session.flush()
+    actions: list[Action] = [
+        Reply(
+            _("➡️ Question #{id} went to {digibank}.").format(
+                id=case.id, digibank=html.escape(bank.name)
+            )
+        )
+    ]
+    if case.citizen_id is not None:
+        with use_locale(await _locale_of(ctx, case.citizen_id, case.locale)):
+            moved = _("➡️ Your question goes to <b>{digibank}</b>. You are number {position}.")
+            actions.append(
+                Notify(
+                    case.citizen_id,
+                    moved.format(
+                        digibank=html.escape(bank.name),
+                        position=await ctx.repos.cases.position(case),
+                    ),
+                )
+            )
+    return actions + await _alert_staff(ctx, case)
+
+
+async def transfer_prompt(ctx: Context) -> list[Action]:
+    return await transfer(ctx)
 
 
 async def _use(ctx: Context, case: Case) -> list[Action]:

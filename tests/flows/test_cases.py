@@ -174,3 +174,50 @@ async def test_capacity_is_respected(admin, sqlite_db):
     for case_id in range(1, 5):
         await sara.press_data(f"1:case:*:take.{case_id}")
     assert "already help 3 people" in sara.joined()
+
+
+async def test_transfer_to_another_digibuddy_and_to_another_digibank(admin, sqlite_db):
+    sara = await staff_member(admin, sqlite_db, 10, "Sara")
+    tom = await staff_member(admin, sqlite_db, 11, "Tom")
+    kim = await staff_member(admin, sqlite_db, 12, "Kim", bank="kortrijk")
+    ann = Chat(sqlite_db, user_id=100)
+    await ann.onboard()
+    await open_case(ann)
+    await sara.press_data("1:case:*:take.1")
+    await sara.command("transfer")
+    assert {b.label for b in sara.buttons()} >= {
+        "👤 Tom",
+        "🏢 Digibank Kortrijk (Allemaal Digitaal)",
+    }
+    await sara.press("Tom")
+    assert "now with Tom" in sara.joined()
+    assert "Tom" in notices(sara, 100)[0]  # the citizen hears who helps now
+    assert any("You help with question #1" in t for t in notices(sara, 11))
+    await tom.text("Hallo, ik neem het over")
+    assert notices(tom, 100) == ["👤 <b>Tom</b>: Hallo, ik neem het over"]
+    await tom.command("transfer")
+    await tom.press("Digibank Kortrijk")
+    assert "Kortrijk" in notices(tom, 100)[0] and "nummer 1" in notices(tom, 100)[0]
+    assert notices(tom, 12)  # Kim, on duty in Kortrijk, gets the card
+    await kim.press_data("1:case:*:take.1")
+    assert "You help with question #1" in kim.joined()
+
+
+async def test_out_of_hours_says_when_the_team_is_back(admin, sqlite_db):
+    from datetime import timedelta
+
+    from flows.i18n import BRUSSELS
+    from storage.site_files import read_yaml, write_yaml
+
+    tomorrow = (admin.now.astimezone(BRUSSELS) + timedelta(days=1)).strftime("%a").lower()[:2]
+    async with sqlite_db.transaction() as session:
+        repos = Repositories(session)
+        leuven = [s for s in await repos.sites.all() if s.digibank == "leuven"]
+        text = write_yaml(leuven).replace(
+            "verified: false", f"verified: false\n    hours: {{{tomorrow}: '09:00-10:00'}}"
+        )
+        await repos.sites.upsert(read_yaml(text))
+    ann = Chat(sqlite_db, user_id=100)
+    await ann.onboard()
+    await open_case(ann)
+    assert "Het team is er nu niet. Ze zijn terug morgen om 09:00" in ann.joined()
