@@ -120,11 +120,18 @@ class Delivery:
         self.bot = bot
         self.policy = policy
 
-    async def send(self, chat_id: int, action: act.Action, callback_query_id: str | None) -> None:
+    async def send(
+        self,
+        chat_id: int,
+        action: act.Action,
+        callback_query_id: str | None,
+        thread_id: int | None = None,
+    ) -> None:
+        """`thread_id`: the forum topic of a staff group the answer belongs in."""
         bot, policy = self.bot, self.policy
         match action:
             case act.Reply():
-                await self._text(chat_id, action.text, _reply_markup(action))
+                await self._text(chat_id, action.text, _reply_markup(action), thread_id)
             case act.Notify():
                 markup = inline_markup(action.buttons) if action.buttons else None
                 await self._text(action.chat_id, action.text, markup)
@@ -167,7 +174,9 @@ class Delivery:
                     parse_mode=ParseMode.HTML,
                 )
 
-    async def _text(self, chat_id: int, text: str, markup: Any) -> None:
+    async def _text(
+        self, chat_id: int, text: str, markup: Any, thread_id: int | None = None
+    ) -> None:
         await call_api(
             self.bot.send_message,
             chat_id=chat_id,
@@ -175,6 +184,7 @@ class Delivery:
             text=text,
             parse_mode=ParseMode.HTML,
             reply_markup=markup,
+            message_thread_id=thread_id,
         )
 
     async def answer_press(self, callback_query_id: str) -> None:

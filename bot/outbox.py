@@ -21,7 +21,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from bot.delivery import RetryPolicy, UserBlockedBot, call_api, inline_markup
 from flows import actions as act
 from storage.db import Database
-from storage.models import OutboxMessage, utcnow
+from storage.models import Case, OutboxMessage, utcnow
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ def payload_of(action: act.Action) -> dict[str, Any]:
                 "buttons": buttons,
                 "reply_to": relay.reply_to,
                 "kind": relay.kind,
+                "topic_case": relay.case_id if relay.in_topic else None,
             }
         case act.CopyMessage():
             relay = action.relay or act.Relay(0)
@@ -63,7 +64,10 @@ def payload_of(action: act.Action) -> dict[str, Any]:
                 "caption": action.caption,
                 "reply_to": relay.reply_to,
                 "kind": relay.kind,
+                "topic_case": relay.case_id if relay.in_topic else None,
             }
+        case act.CreateTopic():
+            return {"type": "topic", "name": action.name, "case_id": action.case_id}
         case act.EditRelayed():
             return {
                 "type": "edit",
@@ -144,6 +148,9 @@ class OutboxSender:
             chat_id, payload = row.chat_id, dict(row.payload)
             case_id, source = row.case_id, (row.source_chat_id, row.source_message_id)
             attempts = row.attempts
+            if payload.get("topic_case"):  # the topic exists by now: it was queued first
+                topic_case = await session.get(Case, payload["topic_case"])
+                payload["thread_id"] = topic_case.topic_thread_id if topic_case else None
         try:
             sent_id = await self._call(chat_id, payload)
         except UserBlockedBot:
@@ -177,7 +184,16 @@ class OutboxSender:
             if payload.get("reply_to")
             else None
         )
-        kind = payload["type"]
+        kind, thread = payload["type"], payload.get("thread_id")
+        if kind == "topic":
+            topic = await call_api(
+                self.bot.create_forum_topic, chat_id=chat_id, policy=QUICK, name=payload["name"]
+            )
+            async with self.db.transaction() as session:
+                case = await session.get(Case, payload["case_id"])
+                if case is not None:
+                    case.topic_thread_id = topic.message_thread_id
+            return None
         if kind == "text":
             message: Message | MessageId = await call_api(
                 self.bot.send_message,
@@ -187,6 +203,7 @@ class OutboxSender:
                 parse_mode=ParseMode.HTML,
                 reply_markup=_buttons(payload),
                 reply_parameters=reply,
+                message_thread_id=thread,
             )
             return message.message_id
         if kind == "copy":
@@ -199,6 +216,7 @@ class OutboxSender:
                 caption=payload.get("caption"),
                 parse_mode=ParseMode.HTML if payload.get("caption") else None,
                 reply_parameters=reply,
+                message_thread_id=thread,
             )
             return message.message_id
         if payload.get("caption"):

@@ -114,7 +114,7 @@ class UpdatePipeline:
     ) -> None:
         toasted = False
         for action in outcome:
-            await self.delivery.send(chat_id, action, query_id)
+            await self.delivery.send(chat_id, action, query_id, event.sender.thread_id)
             toasted |= isinstance(action, act.Toast)
         if isinstance(event, events.ButtonPress):
             if query_id is not None and not toasted:

@@ -26,17 +26,26 @@ _MEDIA_KINDS = (
 )
 
 
-def _sender(chat_id: int, user: object, message: Message | None = None) -> events.Sender:
-    user_id = getattr(user, "id", chat_id)
+def _sender(chat: Chat, user: object, message: Message | None = None) -> events.Sender:
+    user_id = getattr(user, "id", chat.id)
     answered = message.reply_to_message if message is not None else None
+    if answered is not None and answered.forum_topic_created is not None:
+        answered = None  # in a topic every message "answers" the topic's first message
+    in_group = chat.type in (Chat.GROUP, Chat.SUPERGROUP)
+    topic = message is not None and message.is_topic_message and in_group
     return events.Sender(
-        chat_id,
+        chat.id,
         user_id,
         getattr(user, "language_code", None),
         getattr(user, "first_name", "") or "",
         message.message_id if message is not None else None,
         answered.message_id if answered is not None else None,
+        in_group,
+        message.message_thread_id if topic else None,
     )
+
+
+_HANDLED_CHATS = (Chat.PRIVATE, Chat.SUPERGROUP)
 
 
 def _message_event(message: Message, sender: events.Sender, bot_username: str) -> events.Event:
@@ -64,25 +73,25 @@ def to_event(update: Update, bot_username: str = "") -> events.Event | None:
     if update.callback_query is not None:
         query = update.callback_query
         message = query.message
-        chat_id = message.chat.id if message is not None else query.from_user.id
-        if message is not None and message.chat.type != Chat.PRIVATE:
+        if message is None or message.chat.type not in _HANDLED_CHATS:
             return None
-        return events.ButtonPress(
-            _sender(chat_id, query.from_user),
-            query.data or "",
-            message.message_id if message is not None else None,
+        sender = _sender(
+            message.chat, query.from_user, message if isinstance(message, Message) else None
         )
+        return events.ButtonPress(sender, query.data or "", message.message_id)
     if update.edited_message is not None:
         edited = update.edited_message
-        if edited.chat.type != Chat.PRIVATE:
+        if edited.chat.type not in _HANDLED_CHATS:
             return None
         return events.Edited(
-            _sender(edited.chat.id, edited.from_user, edited),
+            _sender(edited.chat, edited.from_user, edited),
             edited.text if edited.text is not None else edited.caption,
             caption=edited.text is None,
         )
     message = update.message
-    if message is None or message.chat.type != Chat.PRIVATE:
+    if message is None or message.chat.type not in _HANDLED_CHATS:
         return None
-    sender = _sender(message.chat.id, message.from_user, message)
+    if message.forum_topic_created or message.new_chat_members or message.left_chat_member:
+        return None  # service messages
+    sender = _sender(message.chat, message.from_user, message)
     return _message_event(message, sender, bot_username)

@@ -45,6 +45,7 @@ class Relay:
     source: tuple[int, int] | None = None  # (chat, message) of the original, if any
     reply_to: int | None = None  # message id in the target chat to answer
     kind: str = "text"
+    in_topic: bool = False  # into the case's topic of the staff group (resolved when sent)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,15 @@ class CopyMessage:
 
 
 @dataclass(frozen=True)
+class CreateTopic:
+    """Open the forum topic of a case in its digibank's staff group (once per case)."""
+
+    chat_id: int
+    name: str
+    case_id: int
+
+
+@dataclass(frozen=True)
 class EditRelayed:
     """An original was edited: edit its copy (the text, or a media caption)."""
 
@@ -102,5 +112,5 @@ class EditRelayed:
     caption: bool = False
 
 
-Action = Reply | Notify | Toast | SendVenue | SendDocument | CopyMessage | EditRelayed
-OUTBOX = (Notify, CopyMessage, EditRelayed)  # to other chats: written first, sent after
+Action = Reply | Notify | Toast | SendVenue | SendDocument | CopyMessage | EditRelayed | CreateTopic
+OUTBOX = (Notify, CopyMessage, EditRelayed, CreateTopic)  # other chats: written, then sent

@@ -12,7 +12,16 @@ import html
 from datetime import datetime
 
 from flows import callbacks, events, menu
-from flows.actions import Action, Button, CopyMessage, EditRelayed, Notify, Relay, Reply
+from flows.actions import (
+    Action,
+    Button,
+    CopyMessage,
+    CreateTopic,
+    EditRelayed,
+    Notify,
+    Relay,
+    Reply,
+)
 from flows.context import Context
 from flows.i18n import N_, _, display_timezone, language_name, use_locale
 from flows.opening_hours import status
@@ -137,8 +146,18 @@ async def _open(ctx: Context, digibank_id: str, topic: str) -> list[Action]:
 
 
 async def _alert_staff(ctx: Context, case: Case) -> list[Action]:
-    """A new case: every on-duty digibuddy of the digibank gets a card with Take."""
+    """A new case: every on-duty digibuddy of the digibank gets a card with Take, and the
+    digibank's staff group (if it has one) gets a topic for it with that card on top."""
     alerts: list[Action] = []
+    group = await ctx.repos.staff_groups.of_digibank(case.digibank_id)
+    if group is not None:
+        with use_locale(ctx.settings.default_locale):
+            card = await _case_card(ctx, case)
+            name = f"#{case.id} · {topic_name(case.topic)} · {case.locale.upper()}"
+            buttons = ((_take(case), _button(f"close.{case.id}", _("✅ Close"))),)
+        if case.topic_thread_id is None:
+            alerts.append(CreateTopic(group.chat_id, name[:128], case.id))
+        alerts.append(Notify(group.chat_id, card, buttons, Relay(case.id, in_topic=True)))
     for profile in await ctx.repos.staff.on_duty_for(case.digibank_id):
         staff_user = await ctx.repos.users.get(profile.user_id)
         locale = (staff_user.locale if staff_user else None) or ctx.settings.default_locale
@@ -187,7 +206,12 @@ async def on_button(ctx: Context, value: str) -> list[Action] | None:
 
 
 async def _relay(
-    ctx: Context, case: Case, event: events.Event, to_chat: int, header: str
+    ctx: Context,
+    case: Case,
+    event: events.Event,
+    to_chat: int,
+    header: str,
+    in_topic: bool = False,
 ) -> list[Action]:
     """The same message for the other side: text with a header, media copied; a reply
     stays a reply to the same message over there."""
@@ -198,7 +222,7 @@ async def _relay(
     if sender.reply_to is not None:
         there = await ctx.repos.links.counterpart(sender.chat_id, sender.reply_to)
         reply_to = there[1] if there is not None and there[0] == to_chat else None
-    relay = Relay(case.id, source, reply_to, kind)
+    relay = Relay(case.id, source, reply_to, kind, in_topic)
     if text is not None:
         return [Notify(to_chat, f"{header} {html.escape(text)}", relay=relay)]
     if source is None:
@@ -206,7 +230,7 @@ async def _relay(
     if kind in CAPTIONED:
         return [CopyMessage(to_chat, source[0], source[1], header, relay)]
     return [
-        Notify(to_chat, header, relay=Relay(case.id, reply_to=reply_to)),
+        Notify(to_chat, header, relay=Relay(case.id, reply_to=reply_to, in_topic=in_topic)),
         CopyMessage(to_chat, source[0], source[1], None, relay),
     ]
 
@@ -263,15 +287,22 @@ async def on_message(ctx: Context, event: events.Event) -> list[Action] | None:
         return None
     kind, text = _kind_and_text(event)
     await ctx.repos.cases.add_message(case, "citizen", None, kind, text, ctx.now)
-    if case.status == "active" and case.assignee_id is not None:
+    group = await ctx.repos.staff_groups.of_digibank(case.digibank_id)
+    relayed: list[Action] = []
+    if group is not None:  # the staff group sees the whole conversation in the topic
+        header = _citizen_header(case)
+        relayed = await _relay(ctx, case, event, group.chat_id, header, in_topic=True)
+    elif case.status == "active" and case.assignee_id is not None:
         return await _relay(ctx, case, event, case.assignee_id, _citizen_header(case))
+    if case.status == "active":
+        return relayed
     first = len(await ctx.repos.cases.messages(case.id)) == 1
     if not first:
-        return [Reply(_("📨 Received. We add it to your question."))]
+        return [Reply(_("📨 Received. We add it to your question.")), *relayed]
     text_out = _("📨 Thank you. A digibuddy will answer soon. You are number {position}.").format(
         position=await ctx.repos.cases.position(case)
     )
-    return [Reply(text_out, buttons=(_done_row(case),))]
+    return [Reply(text_out, buttons=(_done_row(case),)), *relayed]
 
 
 async def _from_staff(ctx: Context, event: events.Event) -> list[Action] | None:
@@ -329,6 +360,8 @@ async def on_case_button(ctx: Context, value: str) -> list[Action] | None:
         return await take(ctx, case)
     if action == "use":
         return await _use(ctx, case)
+    if action == "close" and await _may_handle(ctx, case):
+        return await close_case(ctx, case)
     if case.citizen_id != ctx.user.id:
         return None
     if action == "done" and case.status != "closed":
@@ -565,8 +598,37 @@ async def close(ctx: Context) -> list[Action]:
     case = await _current(ctx)
     if case is None:
         return [Reply(_("💤 You are not helping anyone now. See /queue."))]
+    return await close_case(ctx, case)
+
+
+async def close_case(ctx: Context, case: Case) -> list[Action]:
+    """A digibuddy closes a case (from /close or a topic's Close button)."""
+    if case.status == "closed":
+        return [Reply(_("✅ Question #{id} is closed.").format(id=case.id))]
     actions = await _close(ctx, case, "staff")
     return [Reply(_("✅ Question #{id} is closed.").format(id=case.id)), *actions]
+
+
+async def from_topic(ctx: Context, event: events.Event, thread_id: int, bank: str) -> list[Action]:
+    """A message in a case's topic of the staff group: to the citizen, taking the case
+    for the writer if nobody has it yet."""
+    case = await ctx.repos.cases.in_topic(thread_id, bank)
+    if case is None:
+        return []  # a topic of a closed case, or chatter between staff
+    if not await _may_handle(ctx, case):
+        return [Reply(_("⛔ Only digibuddies of this digibank can answer here."))]
+    profile = await ctx.repos.staff.ensure_profile(ctx.user.id, ctx.first_name)
+    actions: list[Action] = []
+    if case.status == "waiting":
+        if not await ctx.repos.cases.take(case.id, ctx.user.id, ctx.now):
+            return [Reply(_("⚠️ Someone else just took question #{id}.").format(id=case.id))]
+        actions += (await _briefing(ctx, case, ctx.user.id, profile.first_name))[2:]
+    kind, text = _kind_and_text(event)
+    await ctx.repos.cases.add_message(case, "staff", ctx.user.id, kind, text, ctx.now)
+    if case.citizen_id is None:
+        return [Reply(_("⚠️ This person is no longer here."))]
+    header = _staff_header(profile.first_name)
+    return actions + await _relay(ctx, case, event, case.citizen_id, header)
 
 
 async def release(ctx: Context) -> list[Action]:

@@ -36,6 +36,7 @@ class Context:
     now: datetime
     files: FileStore | None = None
     first_name: str = ""  # from Telegram, for staff profiles only (citizens' is never kept)
+    in_group: bool = False  # the event came from a staff group
     forgotten: bool = False  # set by /forget: nothing more may be written about this user
 
     @property

@@ -29,7 +29,9 @@ async def handle_event(
     user = await repos.users.touch(event.sender.user_id, now)
     state = await repos.dialogues.load(event.sender.chat_id)
     locale = resolve_locale(user.locale, event.sender.language_code, settings.default_locale)
-    ctx = Context(repos, user, state, settings, now, files, event.sender.first_name)
+    ctx = Context(
+        repos, user, state, settings, now, files, event.sender.first_name, event.sender.in_group
+    )
     with use_locale(locale):
         actions = await router.handle(event, ctx)
     if ctx.forgotten:  # the rows are deleted: keep the session from writing them back

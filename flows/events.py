@@ -13,6 +13,8 @@ class Sender:
     first_name: str = ""  # stored only for staff, who are shown by first name
     message_id: int | None = None  # the message this event came from (to relay it)
     reply_to: int | None = None  # the message it answers, in the same chat
+    in_group: bool = False  # a staff group, not a private chat with the bot
+    thread_id: int | None = None  # the forum topic, in a staff group
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from flows import (
     privacy,
     site_admin,
     staff,
+    staff_group,
 )
 from flows.actions import Action, Reply, Toast
 from flows.context import Context
@@ -61,6 +62,8 @@ _OPEN_COMMANDS = {"start", "language", "privacy", "forget", "help", "cancel", "w
 
 
 async def handle(event: events.Event, ctx: Context) -> list[Action]:
+    if event.sender.in_group:
+        return await _in_group(event, ctx)
     if isinstance(event, events.Command):
         return await _command(event, ctx)
     if isinstance(event, events.ButtonPress):
@@ -97,6 +100,20 @@ async def handle(event: events.Event, ctx: Context) -> list[Action]:
         return await nearest.on_location(ctx, event.latitude, event.longitude)
     # A location or contact that no step asked for (later features will ask for them).
     return await _unexpected(ctx, _("🤔 I did not ask for that. Please choose a button."))
+
+
+async def _in_group(event: events.Event, ctx: Context) -> list[Action]:
+    """Staff groups: case buttons, edits that follow, and the group's own handling."""
+    if isinstance(event, events.ButtonPress):
+        callback = callbacks.decode(event.data)
+        if callback is not None and callback.seq is None and callback.flow == cases.CASE:
+            answered = await cases.on_case_button(ctx, callback.value)
+            if answered is not None:
+                return answered
+        return [Toast(_("⌛ This button has expired."))]
+    if isinstance(event, events.Edited):
+        return await cases.on_edit(ctx, event) or []
+    return await staff_group.handle(event, ctx)
 
 
 async def _command(event: events.Command, ctx: Context) -> list[Action]:

@@ -231,6 +231,7 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(String(16))
     rating: Mapped[int | None] = mapped_column(Integer)
+    topic_thread_id: Mapped[int | None] = mapped_column(Integer)  # its topic in the staff group
 
 
 class CaseMessage(Base):
@@ -284,3 +285,16 @@ class MessageLink(Base):
     target_chat_id: Mapped[int] = mapped_column(BigInteger)
     target_message_id: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))  # text or a media kind (edits differ)
+
+
+class StaffGroup(Base):
+    """A staff supergroup with forum topics that works the cases of one digibank."""
+
+    __tablename__ = "staff_groups"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    digibank_id: Mapped[str] = mapped_column(
+        ForeignKey("digibanks.id", ondelete="CASCADE"), unique=True
+    )
+    linked_by: Mapped[int] = mapped_column(BigInteger)
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)

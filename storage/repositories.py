@@ -24,6 +24,7 @@ from storage.models import (
     OutboxMessage,
     ProcessedUpdate,
     Site,
+    StaffGroup,
     StaffMembership,
     StaffProfile,
     User,
@@ -326,6 +327,16 @@ class CaseRepository:
     async def get(self, case_id: int) -> Case | None:
         return await self.session.get(Case, case_id)
 
+    async def in_topic(self, thread_id: int, digibank_id: str) -> Case | None:
+        """The open case whose topic this is, in a staff group."""
+        return await self.session.scalar(
+            select(Case).where(
+                Case.topic_thread_id == thread_id,
+                Case.digibank_id == digibank_id,
+                Case.status.in_(OPEN),
+            )
+        )
+
     async def open_case_of(self, citizen_id: int) -> Case | None:
         return await self.session.scalar(
             select(Case).where(Case.citizen_id == citizen_id, Case.status.in_(OPEN))
@@ -583,6 +594,33 @@ class LinkRepository:
         return (link.source_chat_id, link.source_message_id) if link is not None else None
 
 
+class StaffGroupRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of_chat(self, chat_id: int) -> StaffGroup | None:
+        return await self.session.get(StaffGroup, chat_id)
+
+    async def of_digibank(self, digibank_id: str) -> StaffGroup | None:
+        return await self.session.scalar(
+            select(StaffGroup).where(StaffGroup.digibank_id == digibank_id)
+        )
+
+    async def link(self, chat_id: int, digibank_id: str, by: int, now: datetime) -> None:
+        """One group per digibank and one digibank per group: a new link replaces both."""
+        await self.session.execute(
+            delete(StaffGroup).where(
+                or_(StaffGroup.chat_id == chat_id, StaffGroup.digibank_id == digibank_id)
+            )
+        )
+        self.session.add(
+            StaffGroup(chat_id=chat_id, digibank_id=digibank_id, linked_by=by, linked_at=now)
+        )
+
+    async def unlink(self, chat_id: int) -> None:
+        await self.session.execute(delete(StaffGroup).where(StaffGroup.chat_id == chat_id))
+
+
 class Repositories:
     """All repositories over one session."""
 
@@ -599,3 +637,4 @@ class Repositories:
         self.cases = CaseRepository(session)
         self.outbox = OutboxRepository(session)
         self.links = LinkRepository(session)
+        self.staff_groups = StaffGroupRepository(session)

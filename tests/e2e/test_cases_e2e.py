@@ -171,3 +171,69 @@ async def test_a_digibuddy_who_blocked_the_bot_gives_the_case_back(emu, start_bo
     await emu.send_text(ann.id, "Ben je daar?")
     [told] = await ann.replies(timeout=10)
     assert "weer in de rij" in told["text"]
+
+
+async def test_forum_topic_mode_one_topic_per_case_and_relay(emu, start_bot):
+    service = await start_bot()
+    admin = await make_admin(emu)
+    sara = await digibuddy(admin, "Sara", 5001)
+    group = emu.add_group("Digibank Leuven – team", is_forum=True)
+    await emu.send_text_in_group(group, ADMIN_ID, "/linkgroup leuven")
+    await emu.wait_until(lambda: len(emu.bot_messages(group)) == 1, what="link confirmed")
+    assert "Iedereen Digitaal" in emu.bot_messages(group)[0]["text"]
+
+    ann = Citizen(emu)
+    await ann.onboard()
+    await ann.say("/human")
+    await ann.tap("Iedereen Digitaal")
+    message_id, data = ann.find_button("itsme")
+    await asyncio.gather(  # a double tap on the last question
+        emu.press_button(ann.id, message_id, data), emu.press_button(ann.id, message_id, data)
+    )
+    await emu.wait_until(lambda: len(emu.topics(group)) == 1, what="the case's topic")
+    [topic] = emu.topics(group)
+    assert topic["name"].startswith("#1")
+    await emu.wait_until(
+        lambda: any(
+            m.get("message_thread_id") == topic["message_thread_id"] and m["reply_markup"]
+            for m in emu.bot_messages(group)
+        ),
+        what="the card in the topic",
+    )
+    async with service.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Case)) == 1
+
+    await emu.send_text(ann.id, "Mijn itsme vraagt een code")
+    await emu.wait_until(
+        lambda: any(
+            "Mijn itsme vraagt een code" in (m["text"] or "")
+            and m["message_thread_id"] == topic["message_thread_id"]
+            for m in emu.bot_messages(group)
+        ),
+        what="the citizen's message in the topic",
+    )
+    ann.seen = max(m["message_id"] for m in emu.bot_messages(ann.id))
+
+    stranger = emu.add_user("Stranger", language_code="en").id
+    await emu.send_text_in_group(
+        group, stranger, "hallo?", message_thread_id=topic["message_thread_id"]
+    )
+    await emu.wait_until(
+        lambda: any("Only digibuddies" in (m["text"] or "") for m in emu.bot_messages(group)),
+        what="a stranger refused",
+    )
+    await emu.send_text_in_group(
+        group, sara.id, "Ik help je. Welke code?", message_thread_id=topic["message_thread_id"]
+    )
+    replies = await ann.replies(2)
+    assert "Sara" in replies[0]["text"] and replies[1]["text"] == "👤 Sara: Ik help je. Welke code?"
+
+    card = next(m for m in emu.bot_messages(group) if m["reply_markup"])
+    close = next(
+        b["callback_data"]
+        for b in card["reply_markup"]["inline_keyboard"][0]
+        if b["callback_data"].startswith("1:case:*:close")
+    )
+    await emu.press_button(sara.id, card["message_id"], close, chat_id=group)
+    [stars] = await ann.replies()
+    assert "Hoe goed" in stars["text"]

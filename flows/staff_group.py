@@ -1,0 +1,71 @@
+"""A staff supergroup with forum topics: an admin links it to a digibank, then every case
+of that digibank gets its own topic, and what staff write there reaches the citizen.
+
+The group stays quiet otherwise: the bot answers only its own commands and case topics.
+"""
+
+from __future__ import annotations
+
+import html
+
+from flows import cases, events
+from flows.actions import Action, Reply
+from flows.context import Context
+from flows.i18n import _
+
+
+async def handle(event: events.Event, ctx: Context) -> list[Action]:
+    """An event from a group chat (buttons are handled like in private chats)."""
+    if isinstance(event, events.Command):
+        return await _command(event, ctx)
+    group = await ctx.repos.staff_groups.of_chat(event.sender.chat_id)
+    if group is None or event.sender.thread_id is None:
+        return []
+    if isinstance(
+        event, events.Text | events.Media | events.Document | events.Location | events.Contact
+    ):
+        return await cases.from_topic(ctx, event, event.sender.thread_id, group.digibank_id)
+    return []
+
+
+async def _command(event: events.Command, ctx: Context) -> list[Action]:
+    if event.name == "linkgroup":
+        return await _link(ctx, event)
+    if event.name == "unlinkgroup" and ctx.role == "admin":
+        await ctx.repos.staff_groups.unlink(event.sender.chat_id)
+        return [Reply(_("✅ This group no longer gets questions."))]
+    if event.name == "close" and event.sender.thread_id is not None:
+        group = await ctx.repos.staff_groups.of_chat(event.sender.chat_id)
+        case = (
+            await ctx.repos.cases.in_topic(event.sender.thread_id, group.digibank_id)
+            if group is not None
+            else None
+        )
+        if case is not None and ctx.role in cases.STAFF:
+            return await cases.close_case(ctx, case)
+    return []
+
+
+async def _link(ctx: Context, event: events.Command) -> list[Action]:
+    """/linkgroup <digibank>: admins only, in a supergroup with topics."""
+    if ctx.role != "admin":
+        return [Reply(_("⛔ Sorry, this is only for digibank staff."))]
+    bank = await ctx.repos.sites.digibank(event.args.strip().lower())
+    if bank is None:
+        known = ", ".join(b.id for b in await ctx.repos.sites.digibanks())
+        return [
+            Reply(
+                _("🏢 Which digibank? Write /linkgroup and one of: {ids}").format(
+                    ids=html.escape(known)
+                )
+            )
+        ]
+    await ctx.repos.staff_groups.link(event.sender.chat_id, bank.id, ctx.user.id, ctx.now)
+    await ctx.repos.audit.record(
+        ctx.user.id, "group.link", detail=f"{event.sender.chat_id} {bank.id}"
+    )
+    text = _(
+        "✅ This group now gets the questions of <b>{digibank}</b>. "
+        "Each question gets its own topic. What you write in a topic goes to that person."
+    ).format(digibank=html.escape(bank.name))
+    return [Reply(text)]
