@@ -22,6 +22,7 @@ from flows import (
     site_admin,
     staff,
     staff_group,
+    stats,
 )
 from flows.actions import Action, Reply, Toast
 from flows.context import Context
@@ -137,6 +138,7 @@ async def _command(event: events.Command, ctx: Context) -> list[Action]:
         "close": cases.close,
         "release": cases.release,
         "transfer": cases.transfer,
+        "stats": stats.show,
     }
     if name == "cancel":
         if not ctx.onboarded:
