@@ -8,6 +8,9 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.outbox import OutboxSender, queue_actions
+from flows import cases
+from flows.context import Context, FlowSettings
 from storage.db import Database
 from storage.models import utcnow
 from storage.repositories import Repositories
@@ -44,16 +47,46 @@ async def apply_retention(
     return users, updates, messages
 
 
+async def apply_queue_rules(
+    db: Database,
+    settings: FlowSettings,
+    outbox: OutboxSender,
+    clock: Callable[[], datetime] = utcnow,
+) -> int:
+    """Reminders for long waits, organisers told, quiet cases closed; returns how many
+    messages that made (written to the outbox, then sent)."""
+    now = clock()
+    async with db.transaction() as session:
+        repos = Repositories(session)
+        actions = await cases.apply_queue_rules(Context.system(repos, settings, now))
+        rows = await queue_actions(repos, actions, now)
+        row_ids = [row.id for row in rows]
+    await outbox.send(row_ids)
+    return len(row_ids)
+
+
 def start_scheduler(
     db: Database,
     timezone: str,
     retention: tuple[int, int] | None,
     outbox: Callable[[], Awaitable[int]] | None = None,
     outbox_seconds: float = 5.0,
+    queue_rules: Callable[[], Awaitable[int]] | None = None,
 ) -> AsyncIOScheduler:
     """Wake the periodic chores: retention (daily; `retention` = days for users and for
-    case messages) and the outbox sender (every few seconds)."""
+    case messages), the outbox sender (every few seconds) and the queue rules (every
+    minute)."""
     scheduler = AsyncIOScheduler(timezone=timezone)
+    if queue_rules is not None:
+        scheduler.add_job(
+            queue_rules,
+            "interval",
+            minutes=1,
+            id="queue_rules",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=60,
+        )
     if outbox is not None:
         scheduler.add_job(
             outbox,

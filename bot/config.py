@@ -40,6 +40,10 @@ class Settings:
     timezone: str = "Europe/Brussels"
     retention_days: int = 365
     case_retention_days: int = 30
+    alert_others_minutes: int = 2
+    realert_minutes: int = 15
+    escalate_minutes: int = 60
+    inactive_case_days: int = 7
 
     @property
     def playground(self) -> bool:
@@ -134,4 +138,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         timezone=timezone,
         retention_days=_int("RETENTION_DAYS", get("RETENTION_DAYS") or "365", 1, 3650),
         case_retention_days=_int("CASE_RETENTION_DAYS", get("CASE_RETENTION_DAYS") or "30", 1, 365),
+        alert_others_minutes=_int(
+            "ALERT_OTHERS_AFTER_MINUTES", get("ALERT_OTHERS_AFTER_MINUTES") or "2", 0, 1440
+        ),
+        realert_minutes=_int(
+            "REALERT_AFTER_MINUTES", get("REALERT_AFTER_MINUTES") or "15", 1, 1440
+        ),
+        escalate_minutes=_int(
+            "ESCALATE_AFTER_MINUTES", get("ESCALATE_AFTER_MINUTES") or "60", 1, 10080
+        ),
+        inactive_case_days=_int("INACTIVE_CASE_DAYS", get("INACTIVE_CASE_DAYS") or "7", 1, 365),
     )

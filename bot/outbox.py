@@ -54,6 +54,7 @@ def payload_of(action: act.Action) -> dict[str, Any]:
                 "reply_to": relay.reply_to,
                 "kind": relay.kind,
                 "topic_case": relay.case_id if relay.in_topic else None,
+                "while_waiting": relay.case_id if relay.after_seconds else None,
             }
         case act.CopyMessage():
             relay = action.relay or act.Relay(0)
@@ -97,11 +98,12 @@ async def queue_actions(
     for action in actions:
         if isinstance(action, act.OUTBOX):
             relay = getattr(action, "relay", None)
+            later = timedelta(seconds=relay.after_seconds if relay else 0)
             rows.append(
                 await repos.outbox.add(
                     action.chat_id,
                     payload_of(action),
-                    now,
+                    now + later,
                     case_id=relay.case_id if relay else None,
                     source=relay.source if relay else None,
                 )
@@ -129,25 +131,47 @@ class OutboxSender:
         for row_id in row_ids:
             await self._attempt(row_id)
 
-    async def drain(self, limit: int = 500) -> int:
-        """Send what is due; the periodic job. Returns how many rows were tried."""
+    async def drain(self, limit: int = 1000, chats_at_once: int = 16) -> int:
+        """Send what is due; the periodic job. Chats are served side by side, each in
+        order. Returns how many rows were due."""
         if self._draining.locked():
             return 0
         async with self._draining:
             async with self.db.transaction() as session:
-                due = await Repositories(session).outbox.due(self.clock(), limit)
-            for row_id in due:
-                await self._attempt(row_id)
-            return len(due)
+                due = await Repositories(session).outbox.due_by_chat(self.clock(), limit)
+            gate = asyncio.Semaphore(chats_at_once)
+
+            async def serve(first_row: int) -> None:
+                async with gate:
+                    await self._attempt(first_row)  # goes on with the chat's next messages
+
+            await asyncio.gather(*(serve(rows[0]) for rows in due.values()))
+            return sum(len(rows) for rows in due.values())
 
     async def _attempt(self, row_id: int) -> None:
+        """Send one row; after a success, go on with the next due message to the same chat
+        (one that could not be claimed while this one was on its way)."""
+        next_id: int | None = row_id
+        while next_id is not None:
+            chat_id = await self._attempt_one(next_id)
+            if chat_id is None:
+                return
+            async with self.db.transaction() as session:
+                next_id = await Repositories(session).outbox.next_for_chat(chat_id, self.clock())
+
+    async def _attempt_one(self, row_id: int) -> int | None:
+        """Claim and send one row; its chat when it went out (so its queue can go on)."""
         async with self.db.transaction() as session:
             row = await Repositories(session).outbox.claim(row_id, self.clock(), HOLD)
             if row is None:
-                return  # sent, someone else's, not due, or waiting behind an older message
+                return None  # sent, someone else's, not due, or behind an older message
             chat_id, payload = row.chat_id, dict(row.payload)
             case_id, source = row.case_id, (row.source_chat_id, row.source_message_id)
             attempts = row.attempts
+            waiting_for = payload.get("while_waiting")
+            if waiting_for and (await session.get(Case, waiting_for) or Case()).status != "waiting":
+                await Repositories(session).outbox.give_up(row, self.clock(), "no longer needed")
+                return chat_id
             if payload.get("topic_case"):  # the topic exists by now: it was queued first
                 topic_case = await session.get(Case, payload["topic_case"])
                 payload["thread_id"] = topic_case.topic_thread_id if topic_case else None
@@ -155,19 +179,19 @@ class OutboxSender:
             sent_id = await self._call(chat_id, payload)
         except UserBlockedBot:
             await self._blocked(row_id, chat_id)
-            return
+            return None
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             await self._later(row_id, attempts, "429", max(seconds, 1.0))
-            return
+            return None
         except BadRequest as exc:
             await self._finish(row_id, error=f"400 {exc.message}"[:64])
             log.warning("outbox row %s refused: %s", row_id, type(exc).__name__)
-            return
+            return chat_id
         except (NetworkError, TelegramError) as exc:
             await self._later(row_id, attempts, type(exc).__name__, 2.0 ** min(attempts, 6))
-            return
+            return None
         link = None
         if sent_id is not None and case_id is not None and source[0] is not None:
             link = (
@@ -177,6 +201,7 @@ class OutboxSender:
                 payload.get("kind", "text"),
             )
         await self._finish(row_id, link=link)
+        return chat_id
 
     async def _call(self, chat_id: int, payload: dict[str, Any]) -> int | None:
         reply = (

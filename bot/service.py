@@ -103,6 +103,10 @@ class BotService:
             default_locale=settings.default_locale,
             retention_days=settings.retention_days,
             case_retention_days=settings.case_retention_days,
+            alert_others_minutes=settings.alert_others_minutes,
+            realert_minutes=settings.realert_minutes,
+            escalate_minutes=settings.escalate_minutes,
+            inactive_case_days=settings.inactive_case_days,
         )
         self.outbox = OutboxSender(
             self.db,
@@ -139,6 +143,7 @@ class BotService:
             retention if self.tuning.run_scheduler else None,
             self.outbox.drain,
             self.tuning.outbox_seconds,
+            functools.partial(chores.apply_queue_rules, self.db, flow_settings, self.outbox),
         )
 
     async def _serve(self, web_app: web.Application, host: str) -> None:

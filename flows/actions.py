@@ -46,6 +46,7 @@ class Relay:
     reply_to: int | None = None  # message id in the target chat to answer
     kind: str = "text"
     in_topic: bool = False  # into the case's topic of the staff group (resolved when sent)
+    after_seconds: float = 0  # send later, and only if the case still waits then
 
 
 @dataclass(frozen=True)

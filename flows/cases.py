@@ -9,7 +9,7 @@ citizen of their current case; /cases switches, /note, /release, /close.
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flows import callbacks, events, menu
 from flows.actions import (
@@ -27,7 +27,7 @@ from flows.i18n import N_, _, display_timezone, language_name, use_locale
 from flows.opening_hours import status
 from storage.models import Case
 from storage.repositories import Repositories
-from storage.site_schema import TOPICS
+from storage.site_schema import LANGUAGES, TOPICS
 
 FLOW = "case"
 CASE = "case"  # callback namespace of case buttons (take, done, rate, use): never stale
@@ -158,12 +158,99 @@ async def _alert_staff(ctx: Context, case: Case) -> list[Action]:
         if case.topic_thread_id is None:
             alerts.append(CreateTopic(group.chat_id, name[:128], case.id))
         alerts.append(Notify(group.chat_id, card, buttons, Relay(case.id, in_topic=True)))
+    on_duty = []
     for profile in await ctx.repos.staff.on_duty_for(case.digibank_id):
-        staff_user = await ctx.repos.users.get(profile.user_id)
-        locale = (staff_user.locale if staff_user else None) or ctx.settings.default_locale
+        locale = await _locale_of(ctx, profile.user_id)
+        on_duty.append((profile, locale, case.locale in (profile.languages or [locale])))
+    # Those who speak the citizen's language first; the others if it still waits then
+    # (at once when nobody on duty speaks it).
+    later = ctx.settings.alert_others_minutes * 60 if any(s for *_, s in on_duty) else 0
+    for profile, locale, speaks in on_duty:
+        relay = Relay(case.id, after_seconds=0 if speaks else later)
         with use_locale(locale):
-            alerts.append(Notify(profile.user_id, await _case_card(ctx, case), ((_take(case),),)))
+            card = await _case_card(ctx, case)
+            alerts.append(Notify(profile.user_id, card, ((_take(case),),), relay))
     return alerts
+
+
+async def languages(ctx: Context, args: str) -> list[Action]:
+    """/languages nl fr ar: the languages a digibuddy helps in (alerted first for those)."""
+    if ctx.role not in STAFF:
+        return _refuse()
+    profile = await ctx.repos.staff.ensure_profile(ctx.user.id, ctx.first_name)
+    chosen = [code for code in args.lower().replace(",", " ").split() if code in LANGUAGES]
+    if chosen:
+        profile.languages = chosen
+    shown = ", ".join(
+        language_name(code) for code in (profile.languages or [ctx.user.locale or "nl"])
+    )
+    return [
+        Reply(
+            _("🌐 You help in: {languages}.\nChange it like this: /languages nl fr ar").format(
+                languages=html.escape(shown)
+            )
+        )
+    ]
+
+
+async def apply_queue_rules(ctx: Context) -> list[Action]:
+    """The periodic check: long waits remind on-duty staff and then the organisers; cases
+    without messages for days are closed with a note to the citizen."""
+    settings, now = ctx.settings, ctx.now
+    actions: list[Action] = []
+    for case in await ctx.repos.cases.waiting(None):
+        waited = now - case.opened_at
+        remind = case.realerted_at is None and waited >= timedelta(minutes=settings.realert_minutes)
+        escalate = case.escalated_at is None and waited >= timedelta(
+            minutes=settings.escalate_minutes
+        )
+        if not (remind or escalate) or await _back_when(ctx, case.digibank_id) is not None:
+            continue  # nothing due, or outside opening hours: the team is not there
+        if remind:
+            case.realerted_at = now
+            actions += await _remind(ctx, case)
+        if escalate:
+            case.escalated_at = now
+            actions += await _escalate(ctx, case)
+    quiet_since = now - timedelta(days=settings.inactive_case_days)
+    for case in await ctx.repos.cases.inactive(quiet_since):
+        await ctx.repos.cases.close(case, "inactivity", now)
+        if case.citizen_id is not None:
+            with use_locale(await _locale_of(ctx, case.citizen_id, case.locale)):
+                text = _(
+                    "💤 We closed your question: there were no new messages for {days} days. "
+                    "You can always ask again."
+                ).format(days=settings.inactive_case_days)
+            actions.append(Notify(case.citizen_id, text))
+        if case.assignee_id is not None:
+            with use_locale(await _locale_of(ctx, case.assignee_id)):
+                text = _("💤 Question #{id} was closed: no new messages for {days} days.")
+            actions.append(
+                Notify(case.assignee_id, text.format(id=case.id, days=settings.inactive_case_days))
+            )
+    return actions
+
+
+async def _remind(ctx: Context, case: Case) -> list[Action]:
+    reminders: list[Action] = []
+    for profile in await ctx.repos.staff.on_duty_for(case.digibank_id):
+        with use_locale(await _locale_of(ctx, profile.user_id)):
+            text = _("⏰ Question #{id} is still waiting.").format(id=case.id)
+            card = await _case_card(ctx, case)
+            reminders.append(Notify(profile.user_id, f"{text}\n\n{card}", ((_take(case),),)))
+    return reminders
+
+
+async def _escalate(ctx: Context, case: Case) -> list[Action]:
+    told: list[Action] = []
+    for organiser in await ctx.repos.staff.organisers_of(case.digibank_id):
+        with use_locale(await _locale_of(ctx, organiser)):
+            text = _("🚨 Question #{id} has been waiting for a long time. Nobody took it yet.")
+            card = await _case_card(ctx, case)
+            told.append(
+                Notify(organiser, f"{text.format(id=case.id)}\n\n{card}", ((_take(case),),))
+            )
+    return told
 
 
 def _take(case: Case) -> Button:

@@ -19,6 +19,10 @@ class FlowSettings:
     default_locale: str = "nl"
     retention_days: int = 365
     case_retention_days: int = 30
+    alert_others_minutes: int = 2  # staff who speak the citizen's language are alerted first
+    realert_minutes: int = 15
+    escalate_minutes: int = 60
+    inactive_case_days: int = 7
 
 
 class FileStore(Protocol):
@@ -38,6 +42,11 @@ class Context:
     first_name: str = ""  # from Telegram, for staff profiles only (citizens' is never kept)
     in_group: bool = False  # the event came from a staff group
     forgotten: bool = False  # set by /forget: nothing more may be written about this user
+
+    @classmethod
+    def system(cls, repos: Repositories, settings: FlowSettings, now: datetime) -> Context:
+        """For periodic chores: the same rules, with nobody writing (user id 0)."""
+        return cls(repos, User(id=0, role="system"), DialogueState(chat_id=0), settings, now)
 
     @property
     def role(self) -> str:

@@ -148,6 +148,8 @@ async def _command(event: events.Command, ctx: Context) -> list[Action]:
         return await staff.invite(ctx, event.args)
     if name == "duty":
         return await cases.duty(ctx, event.args)
+    if name == "languages":
+        return await cases.languages(ctx, event.args)
     if name == "note":
         return await cases.note(ctx, event.args)
     if name in simple:

@@ -195,6 +195,7 @@ class StaffProfile(Base):
     on_duty: Mapped[bool] = mapped_column(Boolean, default=False)
     capacity: Mapped[int] = mapped_column(Integer, default=3)
     current_case_id: Mapped[int | None] = mapped_column(Integer)  # where their messages go
+    languages: Mapped[list[Any]] = mapped_column(default=list)  # alerted first for these
 
 
 class Case(Base):
@@ -232,6 +233,8 @@ class Case(Base):
     closed_by: Mapped[str | None] = mapped_column(String(16))
     rating: Mapped[int | None] = mapped_column(Integer)
     topic_thread_id: Mapped[int | None] = mapped_column(Integer)  # its topic in the staff group
+    realerted_at: Mapped[datetime | None]  # on-duty staff reminded of a long wait
+    escalated_at: Mapped[datetime | None]  # the digibank's organisers told
 
 
 class CaseMessage(Base):

@@ -307,6 +307,14 @@ class StaffRepository:
             self.session.add(profile)
         return profile
 
+    async def organisers_of(self, digibank_id: str) -> list[int]:
+        rows = await self.session.scalars(
+            select(User.id)
+            .join(StaffMembership, StaffMembership.user_id == User.id)
+            .where(StaffMembership.digibank_id == digibank_id, User.role == "organiser")
+        )
+        return list(rows)
+
     async def on_duty_for(self, digibank_id: str) -> list[StaffProfile]:
         rows = await self.session.scalars(
             select(StaffProfile)
@@ -326,6 +334,14 @@ class CaseRepository:
 
     async def get(self, case_id: int) -> Case | None:
         return await self.session.get(Case, case_id)
+
+    async def inactive(self, quiet_since: datetime) -> list[Case]:
+        """Open cases without any message since then."""
+        return list(
+            await self.session.scalars(
+                select(Case).where(Case.status.in_(OPEN), Case.last_message_at < quiet_since)
+            )
+        )
 
     async def in_topic(self, thread_id: int, digibank_id: str) -> Case | None:
         """The open case whose topic this is, in a staff group."""
@@ -533,6 +549,36 @@ class OutboxRepository:
             .limit(limit)
         )
         return list(rows)
+
+    async def next_for_chat(self, chat_id: int, now: datetime) -> int | None:
+        """The oldest unsent, due message to this chat (sent next, to keep the order)."""
+        return await self.session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(1)
+        )
+
+    async def due_by_chat(self, now: datetime, limit: int) -> dict[int, list[int]]:
+        rows = await self.session.execute(
+            select(OutboxMessage.chat_id, OutboxMessage.id)
+            .where(
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        chats: dict[int, list[int]] = {}
+        for chat_id, row_id in rows:
+            chats.setdefault(chat_id, []).append(row_id)
+        return chats
 
     async def sent(self, row: OutboxMessage, now: datetime) -> None:
         row.sent_at, row.claimed_until = now, None

@@ -221,3 +221,52 @@ async def test_out_of_hours_says_when_the_team_is_back(admin, sqlite_db):
     await ann.onboard()
     await open_case(ann)
     assert "Het team is er nu niet. Ze zijn terug morgen om 09:00" in ann.joined()
+
+
+async def test_queue_rules_remind_escalate_and_close_quiet_cases(admin, sqlite_db):
+    from datetime import timedelta
+
+    from flows.cases import apply_queue_rules
+    from flows.context import Context
+
+    sara = await staff_member(admin, sqlite_db, 10, "Sara")
+    await admin.command("invite", "organiser leuven")
+    code = admin.joined().split("start=")[1].split()[0]
+    olga = Chat(sqlite_db, user_id=20, language_code="en")
+    await olga.command("start", code)
+    ann = Chat(sqlite_db, user_id=100)
+    await ann.onboard()
+    await open_case(ann)
+
+    async def rules(minutes: float) -> list:
+        async with sqlite_db.transaction() as session:
+            ctx = Context.system(
+                Repositories(session), ann.settings, ann.now + timedelta(minutes=minutes)
+            )
+            return await apply_queue_rules(ctx)
+
+    assert await rules(5) == []
+    reminded = await rules(16)
+    assert [a.chat_id for a in reminded] == [sara.sender.user_id]
+    assert "still waiting" in reminded[0].text
+    assert await rules(20) == []  # once
+    escalated = await rules(61)
+    assert [a.chat_id for a in escalated] == [20] and escalated[0].text.startswith("🚨")
+    closed = await rules(8 * 24 * 60)
+    assert [a.chat_id for a in closed] == [100] and "7 dagen" in closed[0].text
+    async with sqlite_db.transaction() as session:
+        case = await session.get(Case, 1)
+        assert (case.status, case.closed_by) == ("closed", "inactivity")
+
+
+async def test_staff_speaking_the_language_are_alerted_first(admin, sqlite_db):
+    sara = await staff_member(admin, sqlite_db, 10, "Sara")
+    tom = await staff_member(admin, sqlite_db, 11, "Tom")
+    await tom.command("languages", "nl fr")
+    layla = Chat(sqlite_db, user_id=100)
+    await layla.onboard()  # Dutch
+    await open_case(layla)
+    alerts = {a.chat_id: a for a in layla.actions if isinstance(a, Notify)}
+    assert alerts[11].relay.after_seconds == 0  # Tom speaks Dutch: at once
+    assert alerts[10].relay.after_seconds == 120  # Sara: two minutes later, if still waiting
+    assert sara.sender.user_id == 10
