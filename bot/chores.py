@@ -60,9 +60,8 @@ async def apply_queue_rules(
         repos = Repositories(session)
         actions = await cases.apply_queue_rules(Context.system(repos, settings, now))
         rows = await queue_actions(repos, actions, now)
-        row_ids = [row.id for row in rows]
-    await outbox.send(row_ids)
-    return len(row_ids)
+    await outbox.send(rows)
+    return len(rows)
 
 
 def start_scheduler(

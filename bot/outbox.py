@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -90,24 +91,53 @@ def _buttons(payload: dict[str, Any]) -> Any:
     return inline_markup(rows) if rows else None
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A row this sender holds (claimed_until set), with what it needs to send it."""
+
+    row_id: int
+    chat_id: int
+    payload: dict[str, Any]
+    case_id: int | None
+    source: tuple[int | None, int | None]
+    attempts: int
+
+    @classmethod
+    def of(cls, row: OutboxMessage) -> Claimed:
+        return cls(
+            row.id,
+            row.chat_id,
+            dict(row.payload),
+            row.case_id,
+            (row.source_chat_id, row.source_message_id),
+            row.attempts,
+        )
+
+
 async def queue_actions(
     repos: Repositories, actions: list[act.Action], now: datetime
 ) -> list[OutboxMessage]:
-    """Write the outbox actions of a step (in its transaction); the rest stays direct."""
+    """Write the outbox actions of a step (in its transaction); the rest stays direct.
+    A message that is first in line for its chat is claimed right away, so the sender
+    after the commit needs no transaction of its own to start."""
     rows = []
+    first_for: set[int] = set()
     for action in actions:
         if isinstance(action, act.OUTBOX):
             relay = getattr(action, "relay", None)
             later = timedelta(seconds=relay.after_seconds if relay else 0)
-            rows.append(
-                await repos.outbox.add(
-                    action.chat_id,
-                    payload_of(action),
-                    now + later,
-                    case_id=relay.case_id if relay else None,
-                    source=relay.source if relay else None,
-                )
+            row = await repos.outbox.add(
+                action.chat_id,
+                payload_of(action),
+                now + later,
+                case_id=relay.case_id if relay else None,
+                source=relay.source if relay else None,
             )
+            if not later and action.chat_id not in first_for:
+                first_for.add(action.chat_id)
+                if not await repos.outbox.pending_for(action.chat_id):
+                    row.claimed_until = now + HOLD
+            rows.append(row)
     await repos.session.flush()
     return rows
 
@@ -126,10 +156,13 @@ class OutboxSender:
         self.clock = clock
         self._draining = asyncio.Lock()
 
-    async def send(self, row_ids: list[int]) -> None:
+    async def send(self, rows: list[OutboxMessage] | list[int]) -> None:
         """Try these rows now, in order (right after the commit that wrote them)."""
-        for row_id in row_ids:
-            await self._attempt(row_id)
+        for row in rows:
+            if isinstance(row, OutboxMessage) and row.claimed_until is not None:
+                await self._go_on(Claimed.of(row))  # claimed when it was written
+            else:
+                await self._attempt(row if isinstance(row, int) else row.id)
 
     async def drain(self, limit: int = 1000, chats_at_once: int = 16) -> int:
         """Send what is due; the periodic job. Chats are served side by side, each in
@@ -149,32 +182,39 @@ class OutboxSender:
             return sum(len(rows) for rows in due.values())
 
     async def _attempt(self, row_id: int) -> None:
-        """Send one row; after a success, go on with the next due message to the same chat
-        (one that could not be claimed while this one was on its way)."""
-        next_id: int | None = row_id
-        while next_id is not None:
-            chat_id = await self._attempt_one(next_id)
-            if chat_id is None:
-                return
-            async with self.db.transaction() as session:
-                next_id = await Repositories(session).outbox.next_for_chat(chat_id, self.clock())
-
-    async def _attempt_one(self, row_id: int) -> int | None:
-        """Claim and send one row; its chat when it went out (so its queue can go on)."""
         async with self.db.transaction() as session:
             row = await Repositories(session).outbox.claim(row_id, self.clock(), HOLD)
-            if row is None:
-                return None  # sent, someone else's, not due, or behind an older message
-            chat_id, payload = row.chat_id, dict(row.payload)
-            case_id, source = row.case_id, (row.source_chat_id, row.source_message_id)
-            attempts = row.attempts
+            claimed = Claimed.of(row) if row is not None else None
+        if claimed is not None:  # else: sent, someone else's, not due, or behind another
+            await self._go_on(claimed)
+
+    async def _go_on(self, claimed: Claimed | None) -> None:
+        """Send a claimed row, then the next due messages to the same chat (ones that could
+        not be claimed while this one was on its way)."""
+        while claimed is not None:
+            claimed = await self._send_one(claimed)
+
+    async def _needs(self, claimed: Claimed) -> dict[str, Any] | None:
+        """The payload ready to send (topic resolved), or None when it is no longer needed."""
+        payload = dict(claimed.payload)
+        if not (payload.get("while_waiting") or payload.get("topic_case")):
+            return payload
+        async with self.db.transaction() as session:
             waiting_for = payload.get("while_waiting")
             if waiting_for and (await session.get(Case, waiting_for) or Case()).status != "waiting":
-                await Repositories(session).outbox.give_up(row, self.clock(), "no longer needed")
-                return chat_id
+                return None
             if payload.get("topic_case"):  # the topic exists by now: it was queued first
                 topic_case = await session.get(Case, payload["topic_case"])
                 payload["thread_id"] = topic_case.topic_thread_id if topic_case else None
+        return payload
+
+    async def _send_one(self, claimed: Claimed) -> Claimed | None:
+        """Send one claimed row; the chat's next claimed row when it went out."""
+        row_id, chat_id, attempts = claimed.row_id, claimed.chat_id, claimed.attempts
+        case_id, source = claimed.case_id, claimed.source
+        payload = await self._needs(claimed)
+        if payload is None:
+            return await self._finish(row_id, chat_id, error="no longer needed")
         try:
             sent_id = await self._call(chat_id, payload)
         except UserBlockedBot:
@@ -186,9 +226,8 @@ class OutboxSender:
             await self._later(row_id, attempts, "429", max(seconds, 1.0))
             return None
         except BadRequest as exc:
-            await self._finish(row_id, error=f"400 {exc.message}"[:64])
             log.warning("outbox row %s refused: %s", row_id, type(exc).__name__)
-            return chat_id
+            return await self._finish(row_id, chat_id, error=f"400 {exc.message}"[:64])
         except (NetworkError, TelegramError) as exc:
             await self._later(row_id, attempts, type(exc).__name__, 2.0 ** min(attempts, 6))
             return None
@@ -200,8 +239,7 @@ class OutboxSender:
                 (chat_id, sent_id),
                 payload.get("kind", "text"),
             )
-        await self._finish(row_id, link=link)
-        return chat_id
+        return await self._finish(row_id, chat_id, link=link)
 
     async def _call(self, chat_id: int, payload: dict[str, Any]) -> int | None:
         reply = (
@@ -267,20 +305,27 @@ class OutboxSender:
     async def _finish(
         self,
         row_id: int,
+        chat_id: int,
         error: str | None = None,
         link: tuple[int, tuple[int, int], tuple[int, int], str] | None = None,
-    ) -> None:
+    ) -> Claimed | None:
+        """Record the outcome and, in the same transaction, claim the chat's next message."""
         async with self.db.transaction() as session:
             repos = Repositories(session)
             row = await session.get(OutboxMessage, row_id)
-            if row is None:  # deleted meanwhile (/forget)
-                return
-            if error is None:
-                await repos.outbox.sent(row, self.clock())
-                if link is not None:
-                    await repos.links.add(*link)
-            else:
-                await repos.outbox.give_up(row, self.clock(), error)
+            if row is not None:  # else deleted meanwhile (/forget)
+                if error is None:
+                    await repos.outbox.sent(row, self.clock())
+                    if link is not None:
+                        await repos.links.add(*link)
+                else:
+                    await repos.outbox.give_up(row, self.clock(), error)
+            await session.flush()
+            next_id = await repos.outbox.next_for_chat(chat_id, self.clock())
+            if next_id is None:
+                return None
+            following = await repos.outbox.claim(next_id, self.clock(), HOLD)
+            return Claimed.of(following) if following is not None else None
 
     async def _later(self, row_id: int, attempts: int, error: str, seconds: float) -> None:
         async with self.db.transaction() as session:
@@ -305,6 +350,5 @@ class OutboxSender:
             await repos.users.mark_blocked(chat_id, self.clock())
             follow_up = await self.on_blocked(repos, chat_id, self.clock())
             rows = await queue_actions(repos, follow_up, self.clock())
-            new_ids = [r.id for r in rows]
-        log.info("a recipient blocked the bot; %d follow-up messages", len(new_ids))
-        await self.send(new_ids)
+        log.info("a recipient blocked the bot; %d follow-up messages", len(rows))
+        await self.send(rows)

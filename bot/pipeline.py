@@ -22,7 +22,7 @@ from flows.context import FlowSettings
 from flows.engine import Handled, apology, handle_event
 from flows.i18n import resolve_locale
 from storage.db import Database
-from storage.models import utcnow
+from storage.models import OutboxMessage, utcnow
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class UpdatePipeline:
 
     async def _handle(
         self, update: Update, event: events.Event | None
-    ) -> tuple[Handled, list[int]] | None:
+    ) -> tuple[Handled, list[OutboxMessage]] | None:
         update_id = update.update_id
         async with self.db.transaction() as session:
             repos = Repositories(session)
@@ -89,7 +89,7 @@ class UpdatePipeline:
             queued = await queue_actions(repos, handled.actions, self.clock())
             direct = [a for a in handled.actions if not isinstance(a, act.OUTBOX)]
             log.info("update %s handled: %s", update_id, type(event).__name__)
-            return Handled(direct, handled.locale), [row.id for row in queued]
+            return Handled(direct, handled.locale), queued
 
     async def _deliver(
         self,

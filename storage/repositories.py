@@ -550,6 +550,19 @@ class OutboxRepository:
         )
         return list(rows)
 
+    async def pending_for(self, chat_id: int) -> bool:
+        """Is anything to this chat still unsent (so a new message must wait its turn)?"""
+        found = await self.session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+            )
+            .limit(1)
+        )
+        return found is not None
+
     async def next_for_chat(self, chat_id: int, now: datetime) -> int | None:
         """The oldest unsent, due message to this chat (sent next, to keep the order)."""
         return await self.session.scalar(
