@@ -479,6 +479,11 @@ class CaseRepository:
         case.status, case.closed_at, case.closed_by = "closed", now, by
 
 
+def _unsent() -> tuple:
+    """Outbox rows still to send: neither sent nor given up."""
+    return OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
+
+
 class OutboxRepository:
     """Messages to other chats, sent after the commit that wrote them, retried if refused."""
 
@@ -524,8 +529,7 @@ class OutboxRepository:
             update(OutboxMessage)
             .where(
                 OutboxMessage.id == row_id,
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
+                *_unsent(),
                 OutboxMessage.next_attempt_at <= now,
                 or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
                 ~older_pending,
@@ -541,8 +545,7 @@ class OutboxRepository:
         rows = await self.session.scalars(
             select(OutboxMessage.id)
             .where(
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
+                *_unsent(),
                 OutboxMessage.next_attempt_at <= now,
             )
             .order_by(OutboxMessage.id)
@@ -556,8 +559,7 @@ class OutboxRepository:
             select(OutboxMessage.id)
             .where(
                 OutboxMessage.chat_id == chat_id,
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
+                *_unsent(),
             )
             .limit(1)
         )
@@ -569,8 +571,7 @@ class OutboxRepository:
             select(OutboxMessage.id)
             .where(
                 OutboxMessage.chat_id == chat_id,
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
+                *_unsent(),
                 OutboxMessage.next_attempt_at <= now,
             )
             .order_by(OutboxMessage.id)
@@ -581,8 +582,7 @@ class OutboxRepository:
         rows = await self.session.execute(
             select(OutboxMessage.chat_id, OutboxMessage.id)
             .where(
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
+                *_unsent(),
                 OutboxMessage.next_attempt_at <= now,
             )
             .order_by(OutboxMessage.id)
