@@ -326,8 +326,18 @@ def _citizen_header(case: Case) -> str:
     return f"💬 <b>#{case.id}</b>:"
 
 
-def _staff_header(first_name: str) -> str:
-    return f"👤 <b>{html.escape(first_name)}</b>:"
+def _staff_header(first_name: str | None) -> str:
+    """How a digibuddy's messages are signed: first name, or 'Digibuddy' when anonymous."""
+    return f"👤 <b>{html.escape(first_name or 'Digibuddy')}</b>:"
+
+
+async def _shown_name(ctx: Context, case: Case, first_name: str) -> str | None:
+    """The helper's first name as the citizen may see it; None for an anonymous digibank."""
+    bank = await ctx.repos.sites.digibank(case.digibank_id)
+    return None if bank is not None and bank.anonymous_staff else first_name
+
+
+RATE_LIMIT = 20  # messages a minute; more are still relayed, with a kind word to slow down
 
 
 async def on_edit(ctx: Context, event: events.Edited) -> list[Action] | None:
@@ -344,7 +354,7 @@ async def on_edit(ctx: Context, event: events.Edited) -> list[Action] | None:
         header = _citizen_header(case)
     else:
         profile = await ctx.repos.staff.profile(ctx.user.id)
-        header = _staff_header(profile.first_name if profile else "")
+        header = _staff_header(await _shown_name(ctx, case, profile.first_name if profile else ""))
     sender = "citizen" if case.citizen_id == ctx.user.id else "staff"
     await ctx.repos.cases.add_message(case, sender, None, "edit", event.text, ctx.now)
     text = f"{header} {html.escape(event.text)} ✏️"
@@ -374,15 +384,26 @@ async def on_message(ctx: Context, event: events.Event) -> list[Action] | None:
         return None
     kind, text = _kind_and_text(event)
     await ctx.repos.cases.add_message(case, "citizen", None, kind, text, ctx.now)
+    slow_down: list[Action] = []
+    recent = await ctx.repos.cases.citizen_messages_since(case.id, ctx.now - timedelta(minutes=1))
+    if recent == RATE_LIMIT + 1:  # said once when the limit is passed; nothing is dropped
+        slow_down = [
+            Reply(
+                _(
+                    "🐢 You send a lot of messages. We keep them all. "
+                    "Please wait a moment for an answer."
+                )
+            )
+        ]
     group = await ctx.repos.staff_groups.of_digibank(case.digibank_id)
     relayed: list[Action] = []
     if group is not None:  # the staff group sees the whole conversation in the topic
         header = _citizen_header(case)
         relayed = await _relay(ctx, case, event, group.chat_id, header, in_topic=True)
     elif case.status == "active" and case.assignee_id is not None:
-        return await _relay(ctx, case, event, case.assignee_id, _citizen_header(case))
-    if case.status == "active":
-        return relayed
+        relayed = await _relay(ctx, case, event, case.assignee_id, _citizen_header(case))
+    if case.status == "active" or slow_down:
+        return slow_down + relayed
     first = len(await ctx.repos.cases.messages(case.id)) == 1
     if not first:
         return [Reply(_("📨 Received. We add it to your question.")), *relayed]
@@ -404,7 +425,8 @@ async def _from_staff(ctx: Context, event: events.Event) -> list[Action] | None:
     await ctx.repos.cases.add_message(case, "staff", ctx.user.id, kind, text, ctx.now)
     if case.citizen_id is None:
         return [Reply(_("⚠️ This person is no longer here."))]
-    return await _relay(ctx, case, event, case.citizen_id, _staff_header(profile.first_name))
+    shown = await _shown_name(ctx, case, profile.first_name)
+    return await _relay(ctx, case, event, case.citizen_id, _staff_header(shown))
 
 
 async def before_forget(ctx: Context) -> list[Action]:
@@ -534,10 +556,16 @@ async def _briefing(ctx: Context, case: Case, staff_id: int, first_name: str) ->
         actions = [Notify(staff_id, f"{summary}\n\n{so_far}"), Notify(staff_id, text)]
     if case.citizen_id is not None:
         with use_locale(await _locale_of(ctx, case.citizen_id, case.locale)):
-            hello = _("👤 <b>{name}</b> from {digibank} is helping you now.").format(
-                name=html.escape(first_name),
-                digibank=await _digibank_name(ctx, case.digibank_id),
-            )
+            shown = await _shown_name(ctx, case, first_name)
+            bank = await _digibank_name(ctx, case.digibank_id)
+            if shown is None:
+                hello = _("👤 A digibuddy from {digibank} is helping you now.").format(
+                    digibank=bank
+                )
+            else:
+                hello = _("👤 <b>{name}</b> from {digibank} is helping you now.").format(
+                    name=html.escape(shown), digibank=bank
+                )
         actions.append(Notify(case.citizen_id, hello))
     return actions
 
@@ -714,7 +742,7 @@ async def from_topic(ctx: Context, event: events.Event, thread_id: int, bank: st
     await ctx.repos.cases.add_message(case, "staff", ctx.user.id, kind, text, ctx.now)
     if case.citizen_id is None:
         return [Reply(_("⚠️ This person is no longer here."))]
-    header = _staff_header(profile.first_name)
+    header = _staff_header(await _shown_name(ctx, case, profile.first_name))
     return actions + await _relay(ctx, case, event, case.citizen_id, header)
 
 
@@ -768,3 +796,34 @@ async def recipient_blocked(
     if profile is not None:
         profile.on_duty, profile.current_case_id = False, None
     return actions
+
+
+async def anonymous(ctx: Context, args: str) -> list[Action]:
+    """/anonymous on|off: organisers choose whether citizens see helpers' first names."""
+    if ctx.role not in ("organiser", "admin"):
+        return _refuse()
+    words = args.lower().split()
+    banks = await _staff_banks(ctx)
+    bank_id = words[1] if len(words) > 1 else (banks[0] if banks and len(banks) == 1 else None)
+    bank = await ctx.repos.sites.digibank(bank_id) if bank_id else None
+    if (
+        bank is None
+        or (banks is not None and bank.id not in banks)
+        or not words
+        or words[0] not in ("on", "off")
+    ):
+        return [
+            Reply(
+                _(
+                    "🕶️ Write /anonymous on or /anonymous off "
+                    "(and the digibank, if you have several)."
+                )
+            )
+        ]
+    bank.anonymous_staff = words[0] == "on"
+    await ctx.repos.audit.record(ctx.user.id, "digibank.anonymous", detail=f"{bank.id} {words[0]}")
+    if bank.anonymous_staff:
+        text = _("🕶️ Citizens of {digibank} now see “a digibuddy”, not your first names.")
+    else:
+        text = _("👤 Citizens of {digibank} now see the first name of who helps them.")
+    return [Reply(text.format(digibank=html.escape(bank.name)))]

@@ -150,6 +150,8 @@ async def _command(event: events.Command, ctx: Context) -> list[Action]:
         return await cases.duty(ctx, event.args)
     if name == "languages":
         return await cases.languages(ctx, event.args)
+    if name == "anonymous":
+        return await cases.anonymous(ctx, event.args)
     if name == "note":
         return await cases.note(ctx, event.args)
     if name in simple:

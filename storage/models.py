@@ -134,6 +134,8 @@ class Digibank(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
+    # Citizens see "a digibuddy" instead of the helper's first name.
+    anonymous_staff: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Site(Base):

@@ -455,6 +455,20 @@ class CaseRepository:
         if sender == "staff" and case.first_answer_at is None:
             case.first_answer_at = now
 
+    async def citizen_messages_since(self, case_id: int, since: datetime) -> int:
+        return (
+            await self.session.scalar(
+                select(func.count())
+                .select_from(CaseMessage)
+                .where(
+                    CaseMessage.case_id == case_id,
+                    CaseMessage.sender == "citizen",
+                    CaseMessage.created_at >= since,
+                )
+            )
+            or 0
+        )
+
     async def messages(self, case_id: int) -> list[CaseMessage]:
         return list(
             await self.session.scalars(

@@ -270,3 +270,32 @@ async def test_staff_speaking_the_language_are_alerted_first(admin, sqlite_db):
     assert alerts[11].relay.after_seconds == 0  # Tom speaks Dutch: at once
     assert alerts[10].relay.after_seconds == 120  # Sara: two minutes later, if still waiting
     assert sara.sender.user_id == 10
+
+
+async def test_anonymous_digibank_hides_first_names(admin, sqlite_db):
+    sara = await staff_member(admin, sqlite_db, 10, "Sara")
+    await admin.command("anonymous", "on leuven")
+    assert "a digibuddy" in admin.joined()
+    ann = Chat(sqlite_db, user_id=100)
+    await ann.onboard()
+    await open_case(ann)
+    await sara.press_data("1:case:*:take.1")
+    assert all("Sara" not in text for text in notices(sara, 100))
+    await sara.text("Hallo")
+    assert notices(sara, 100) == ["👤 <b>Digibuddy</b>: Hallo"]
+
+
+async def test_a_flood_of_messages_is_kept_and_slowed_politely(admin, sqlite_db):
+    sara = await staff_member(admin, sqlite_db, 10, "Sara")
+    ann = Chat(sqlite_db, user_id=100)
+    await ann.onboard()
+    await open_case(ann)
+    await sara.press_data("1:case:*:take.1")
+    told = 0
+    for n in range(25):
+        await ann.text(f"bericht {n}")
+        assert any(isinstance(a, Notify) and a.chat_id == 10 for a in ann.actions)  # relayed
+        told += any(isinstance(a, Reply) and "🐢" in a.text for a in ann.actions)
+    assert told == 1
+    async with sqlite_db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(CaseMessage)) == 25
