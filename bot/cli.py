@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 
 from bot.config import ConfigError, Settings, load_settings
@@ -78,11 +79,17 @@ async def _run(settings: Settings) -> int:
         )
     else:
         print(f"digibank: running; health check at {service.web_url}/healthz", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):  # docker stop sends SIGTERM
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         with contextlib.suppress(Exception):
             await service.stop()
+        log.info("stopped")
     return 0
 
 

@@ -8,7 +8,6 @@ Three modes, chosen by the settings:
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from dataclasses import dataclass
@@ -182,10 +181,3 @@ class BotService:
             await self.emulator.stop()
             self.emulator = None
         await self.db.dispose()
-
-    async def run_forever(self) -> None:
-        await self.start()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await self.stop()
