@@ -6,6 +6,7 @@ import asyncio
 
 from sqlalchemy import func, select
 
+from bot.service import BotService
 from storage.models import Case
 from tests.e2e.conftest import ADMIN_ID, Citizen, texts
 
@@ -86,7 +87,8 @@ async def test_full_relay_both_ways_then_rating(emu, start_bot):
     assert alert["text"].startswith("🆕")
 
 
-async def test_forget_in_the_middle_of_a_case(emu, start_bot):
+async def _taken_case(emu, start_bot) -> tuple[Citizen, Citizen, BotService]:
+    """A running bot, Ann's case taken by Sara."""
     service = await start_bot()
     admin = await make_admin(emu)
     sara = await digibuddy(admin, "Sara", 5001)
@@ -96,6 +98,11 @@ async def test_forget_in_the_middle_of_a_case(emu, start_bot):
     await sara.replies()
     await sara.tap("Take", count=2)
     await ann.replies()
+    return ann, sara, service
+
+
+async def test_forget_in_the_middle_of_a_case(emu, start_bot):
+    ann, sara, service = await _taken_case(emu, start_bot)
     await ann.say("/forget")
     await ann.tap("🗑️")
     [told] = await sara.replies()
@@ -117,21 +124,8 @@ async def test_a_digibuddy_of_another_digibank_does_not_see_the_case(emu, start_
     assert "Nobody is waiting" in empty["text"]
 
 
-async def _taken_case(emu, start_bot) -> tuple[Citizen, Citizen]:
-    await start_bot()
-    admin = await make_admin(emu)
-    sara = await digibuddy(admin, "Sara", 5001)
-    ann = Citizen(emu)
-    await ann.onboard()
-    await open_case(ann)
-    await sara.replies()
-    await sara.tap("Take", count=2)
-    await ann.replies()
-    return ann, sara
-
-
 async def test_photo_edit_and_reply_follow_both_ways(emu, start_bot):
-    ann, sara = await _taken_case(emu, start_bot)
+    ann, sara, _service = await _taken_case(emu, start_bot)
     photo_id = await emu.send_photo(ann.id, caption="foutmelding")
     [photo] = await sara.replies()
     assert photo["photo"] is not None and photo["caption"] == "💬 #1:"  # copied, not described
@@ -155,7 +149,7 @@ async def test_photo_edit_and_reply_follow_both_ways(emu, start_bot):
 async def test_refused_relays_are_retried_from_the_database(emu, start_bot):
     from bot.emulator import Fault
 
-    ann, sara = await _taken_case(emu, start_bot)
+    ann, sara, _service = await _taken_case(emu, start_bot)
     emu.inject(Fault(method="sendMessage", status=429, retry_after=1, chat_id=sara.id, times=3))
     await emu.send_text(ann.id, "Eerste")
     await emu.send_text(ann.id, "Tweede")
@@ -166,7 +160,7 @@ async def test_refused_relays_are_retried_from_the_database(emu, start_bot):
 
 
 async def test_a_digibuddy_who_blocked_the_bot_gives_the_case_back(emu, start_bot):
-    ann, sara = await _taken_case(emu, start_bot)
+    ann, sara, _service = await _taken_case(emu, start_bot)
     emu.block(sara.id)
     await emu.send_text(ann.id, "Ben je daar?")
     [told] = await ann.replies(timeout=10)

@@ -5,26 +5,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-import pytest
 from sqlalchemy import func, select
 
 from flows import events
 from flows.actions import CopyMessage, Notify, Reply
 from storage.models import Case, CaseMessage
 from storage.repositories import Repositories
-from storage.seeding import load_seed_if_empty
 from tests.flows.harness import Chat
-
-ADMIN = 1
-
-
-@pytest.fixture
-async def admin(sqlite_db):
-    await load_seed_if_empty(sqlite_db)
-    chat = Chat(sqlite_db, user_id=ADMIN, language_code="en")
-    chat.settings = replace(chat.settings, admin_ids=frozenset({ADMIN}))
-    await chat.onboard("English")
-    return chat
 
 
 async def staff_member(admin: Chat, db, user_id: int, name: str, bank: str = "leuven") -> Chat:

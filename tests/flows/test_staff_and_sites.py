@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-import pytest
 from sqlalchemy import select
 
 from flows.actions import SendDocument
 from storage.models import AuditEntry, User
 from storage.repositories import Repositories
-from storage.seeding import load_seed_if_empty
 from storage.site_files import read_yaml
 from tests.flows.harness import Chat
-
-ADMIN = 1
-
-
-@pytest.fixture
-async def admin(sqlite_db):
-    await load_seed_if_empty(sqlite_db)
-    chat = Chat(sqlite_db, user_id=ADMIN, language_code="en")
-    chat.settings = replace(chat.settings, admin_ids=frozenset({ADMIN}))
-    await chat.onboard("English")
-    return chat
 
 
 async def invite_link(admin: Chat, role: str, bank_label: str) -> str:
