@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Update, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +28,7 @@ from storage.models import (
     StaffMembership,
     StaffProfile,
     User,
+    UtcDateTime,
     utcnow,
 )
 from storage.site_schema import SiteRecord, from_columns, to_columns
@@ -498,6 +499,39 @@ def _unsent() -> tuple:
     return OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
 
 
+def _claim_statement() -> Update:
+    """Built once: the claim runs for every message relayed."""
+    earlier = aliased(OutboxMessage)
+    older_pending = (
+        select(earlier.id)
+        .where(
+            earlier.chat_id == OutboxMessage.chat_id,
+            earlier.id < OutboxMessage.id,
+            earlier.sent_at.is_(None),
+            earlier.failed_at.is_(None),
+        )
+        .exists()
+    )
+    return (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == bindparam("row_id"),
+            *_unsent(),
+            OutboxMessage.next_attempt_at <= bindparam("now", type_=UtcDateTime),
+            or_(
+                OutboxMessage.claimed_until.is_(None),
+                OutboxMessage.claimed_until < bindparam("now", type_=UtcDateTime),
+            ),
+            ~older_pending,
+        )
+        .values(claimed_until=bindparam("until", type_=UtcDateTime))
+        .execution_options(synchronize_session=False)
+    )
+
+
+_CLAIM = _claim_statement()
+
+
 class OutboxRepository:
     """Messages to other chats, sent after the commit that wrote them, retried if refused."""
 
@@ -528,28 +562,8 @@ class OutboxRepository:
     async def claim(self, row_id: int, now: datetime, hold: timedelta) -> OutboxMessage | None:
         """Take a due row for sending, unless another sender has it or an older message to
         the same chat is still unsent (messages to one chat keep their order)."""
-        earlier = aliased(OutboxMessage)
-        older_pending = (
-            select(earlier.id)
-            .where(
-                earlier.chat_id == OutboxMessage.chat_id,
-                earlier.id < OutboxMessage.id,
-                earlier.sent_at.is_(None),
-                earlier.failed_at.is_(None),
-            )
-            .exists()
-        )
         result = await self.session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == row_id,
-                *_unsent(),
-                OutboxMessage.next_attempt_at <= now,
-                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-                ~older_pending,
-            )
-            .values(claimed_until=now + hold)
-            .execution_options(synchronize_session=False)
+            _CLAIM, {"row_id": row_id, "now": now, "until": now + hold}
         )
         if result.rowcount != 1:
             return None
