@@ -282,24 +282,20 @@ class OutboxSender:
                 message_thread_id=thread,
             )
             return message.message_id
-        if payload.get("caption"):
-            await call_api(
-                self.bot.edit_message_caption,
-                chat_id=chat_id,
-                policy=QUICK,
-                message_id=payload["message_id"],
-                caption=payload["text"],
-                parse_mode=ParseMode.HTML,
-            )
-        else:
-            await call_api(
-                self.bot.edit_message_text,
-                chat_id=chat_id,
-                policy=QUICK,
-                message_id=payload["message_id"],
-                text=payload["text"],
-                parse_mode=ParseMode.HTML,
-            )
+        # An edit: of a media caption, or of a text.
+        edit, field = (
+            (self.bot.edit_message_caption, "caption")
+            if payload.get("caption")
+            else (self.bot.edit_message_text, "text")
+        )
+        await call_api(
+            edit,
+            chat_id=chat_id,
+            policy=QUICK,
+            message_id=payload["message_id"],
+            parse_mode=ParseMode.HTML,
+            **{field: payload["text"]},
+        )
         return None
 
     async def _finish(

@@ -80,7 +80,6 @@ class SendDocument:
     file_name: str
     content: bytes
     caption: str = ""
-    mime_type: str = "application/octet-stream"
 
 
 @dataclass(frozen=True)

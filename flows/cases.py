@@ -8,10 +8,12 @@ citizen of their current case; /cases switches, /note, /release, /close.
 
 from __future__ import annotations
 
+import functools
 import html
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from flows import callbacks, events, menu
+from flows import callbacks, events, menu, staff
 from flows.actions import (
     Action,
     Button,
@@ -25,6 +27,7 @@ from flows.actions import (
 from flows.context import Context
 from flows.i18n import N_, _, display_timezone, language_name, use_locale
 from flows.opening_hours import status
+from flows.site_index import site_index
 from storage.models import Case
 from storage.repositories import Repositories
 from storage.site_schema import LANGUAGES, TOPICS
@@ -101,7 +104,7 @@ async def _digibank_name(ctx: Context, digibank_id: str) -> str:
 
 async def _back_when(ctx: Context, digibank_id: str) -> str | None:
     """None when a site of the digibank is open now (or its hours are unknown)."""
-    sites = [s for s in await ctx.repos.sites.all() if s.digibank == digibank_id]
+    sites = [s for s in (await site_index(ctx.repos)).sites if s.digibank == digibank_id]
     states = [status(site, ctx.now, display_timezone()) for site in sites]
     if not states or any(s.open or not s.known for s in states):
         return None
@@ -176,7 +179,7 @@ async def _alert_staff(ctx: Context, case: Case) -> list[Action]:
 async def languages(ctx: Context, args: str) -> list[Action]:
     """/languages nl fr ar: the languages a digibuddy helps in (alerted first for those)."""
     if ctx.role not in STAFF:
-        return _refuse()
+        return staff.refuse(ctx)
     profile = await ctx.repos.staff.ensure_profile(ctx.user.id, ctx.first_name)
     chosen = [code for code in args.lower().replace(",", " ").split() if code in LANGUAGES]
     if chosen:
@@ -404,7 +407,9 @@ async def on_message(ctx: Context, event: events.Event) -> list[Action] | None:
         relayed = await _relay(ctx, case, event, case.assignee_id, _citizen_header(case))
     if case.status == "active" or slow_down:
         return slow_down + relayed
-    first = len(await ctx.repos.cases.messages(case.id)) == 1
+    first = (
+        recent == 1 and await ctx.repos.cases.citizen_messages_since(case.id, case.opened_at) == 1
+    )
     if not first:
         return [Reply(_("📨 Received. We add it to your question.")), *relayed]
     text_out = _("📨 Thank you. A digibuddy will answer soon. You are number {position}.").format(
@@ -493,15 +498,8 @@ async def on_case_button(ctx: Context, value: str) -> list[Action] | None:
 # --- staff side ---------------------------------------------------------------------------
 
 
-async def _staff_banks(ctx: Context) -> list[str] | None:
-    """The digibanks whose cases this person may see; None: all (an admin)."""
-    if ctx.role == "admin":
-        return None
-    return await ctx.repos.memberships.of(ctx.user.id)
-
-
 async def _may_handle(ctx: Context, case: Case) -> bool:
-    banks = await _staff_banks(ctx)
+    banks = await staff.own_digibanks(ctx)
     return ctx.role in STAFF and (banks is None or case.digibank_id in banks)
 
 
@@ -575,11 +573,10 @@ TRANSFER_FLOW = "transfer"
 
 async def transfer(ctx: Context) -> list[Action]:
     """/transfer: hand the current case to another digibuddy or another digibank."""
-    if ctx.role not in STAFF:
-        return _refuse()
-    case = await _current(ctx)
-    if case is None:
-        return [Reply(_("💤 You are not helping anyone now. See /queue."))]
+    return await _on_current(ctx, _ask_transfer)
+
+
+async def _ask_transfer(ctx: Context, case: Case) -> list[Action]:
     ctx.ask(TRANSFER_FLOW, "target", case=case.id)
     rows = []
     for profile in await ctx.repos.staff.on_duty_for(case.digibank_id):
@@ -649,10 +646,6 @@ async def on_transfer_button(ctx: Context, value: str) -> list[Action] | None:
     return actions + await _alert_staff(ctx, case)
 
 
-async def transfer_prompt(ctx: Context) -> list[Action]:
-    return await transfer(ctx)
-
-
 async def _use(ctx: Context, case: Case) -> list[Action]:
     profile = await ctx.repos.staff.profile(ctx.user.id)
     if profile is None or case.assignee_id != ctx.user.id or case.status != "active":
@@ -663,7 +656,7 @@ async def _use(ctx: Context, case: Case) -> list[Action]:
 
 async def duty(ctx: Context, args: str) -> list[Action]:
     if ctx.role not in STAFF:
-        return _refuse()
+        return staff.refuse(ctx)
     profile = await ctx.repos.staff.ensure_profile(ctx.user.id, ctx.first_name)
     word = args.strip().lower()
     profile.on_duty = (not profile.on_duty) if word not in ("on", "off") else word == "on"
@@ -672,14 +665,10 @@ async def duty(ctx: Context, args: str) -> list[Action]:
     return [Reply(_("⚪ You are off duty. You get no messages about new questions."))]
 
 
-def _refuse() -> list[Action]:
-    return [Reply(_("⛔ Sorry, this is only for digibank staff."), buttons=(menu.home_row(),))]
-
-
 async def queue(ctx: Context) -> list[Action]:
     if ctx.role not in STAFF:
-        return _refuse()
-    waiting = await ctx.repos.cases.waiting(await _staff_banks(ctx))
+        return staff.refuse(ctx)
+    waiting = await ctx.repos.cases.waiting(await staff.own_digibanks(ctx))
     if not waiting:
         return [Reply(_("📭 Nobody is waiting."))]
     return [Reply(await _case_card(ctx, case), buttons=((_take(case),),)) for case in waiting[:10]]
@@ -687,7 +676,7 @@ async def queue(ctx: Context) -> list[Action]:
 
 async def my_cases(ctx: Context) -> list[Action]:
     if ctx.role not in STAFF:
-        return _refuse()
+        return staff.refuse(ctx)
     active = await ctx.repos.cases.active_of(ctx.user.id)
     if not active:
         return [Reply(_("💤 You are not helping anyone now. See /queue."))]
@@ -695,6 +684,18 @@ async def my_cases(ctx: Context) -> list[Action]:
         (_button(f"use.{case.id}", f"#{case.id} · {topic_name(case.topic)}"),) for case in active
     )
     return [Reply(_("📂 Your questions. Tap one to write to that person."), buttons=rows)]
+
+
+async def _on_current(
+    ctx: Context, act: Callable[[Context, Case], Awaitable[list[Action]]]
+) -> list[Action]:
+    """A staff command about the case this digibuddy is helping with now."""
+    if ctx.role not in STAFF:
+        return staff.refuse(ctx)
+    case = await _current(ctx)
+    if case is None:
+        return [Reply(_("💤 You are not helping anyone now. See /queue."))]
+    return await act(ctx, case)
 
 
 async def _current(ctx: Context) -> Case | None:
@@ -708,12 +709,7 @@ async def _current(ctx: Context) -> Case | None:
 
 
 async def close(ctx: Context) -> list[Action]:
-    if ctx.role not in STAFF:
-        return _refuse()
-    case = await _current(ctx)
-    if case is None:
-        return [Reply(_("💤 You are not helping anyone now. See /queue."))]
-    return await close_case(ctx, case)
+    return await _on_current(ctx, close_case)
 
 
 async def close_case(ctx: Context, case: Case) -> list[Action]:
@@ -747,11 +743,10 @@ async def from_topic(ctx: Context, event: events.Event, thread_id: int, bank: st
 
 
 async def release(ctx: Context) -> list[Action]:
-    if ctx.role not in STAFF:
-        return _refuse()
-    case = await _current(ctx)
-    if case is None:
-        return [Reply(_("💤 You are not helping anyone now. See /queue."))]
+    return await _on_current(ctx, _release)
+
+
+async def _release(ctx: Context, case: Case) -> list[Action]:
     case.status, case.assignee_id, case.taken_at = "waiting", None, None
     actions: list[Action] = [Reply(_("↩️ Question #{id} is back in the queue.").format(id=case.id))]
     if case.citizen_id is not None:
@@ -767,11 +762,10 @@ async def release(ctx: Context) -> list[Action]:
 
 
 async def note(ctx: Context, text: str) -> list[Action]:
-    if ctx.role not in STAFF:
-        return _refuse()
-    case = await _current(ctx)
-    if case is None:
-        return [Reply(_("💤 You are not helping anyone now. See /queue."))]
+    return await _on_current(ctx, functools.partial(_note, text=text))
+
+
+async def _note(ctx: Context, case: Case, text: str) -> list[Action]:
     if not text.strip():
         return [Reply(_("📝 Write the note after the command, like: /note called back on Monday"))]
     await ctx.repos.cases.add_message(case, "note", ctx.user.id, "text", text.strip(), ctx.now)
@@ -801,9 +795,9 @@ async def recipient_blocked(
 async def anonymous(ctx: Context, args: str) -> list[Action]:
     """/anonymous on|off: organisers choose whether citizens see helpers' first names."""
     if ctx.role not in ("organiser", "admin"):
-        return _refuse()
+        return staff.refuse(ctx)
     words = args.lower().split()
-    banks = await _staff_banks(ctx)
+    banks = await staff.own_digibanks(ctx)
     bank_id = words[1] if len(words) > 1 else (banks[0] if banks and len(banks) == 1 else None)
     bank = await ctx.repos.sites.digibank(bank_id) if bank_id else None
     if (

@@ -127,9 +127,6 @@ class Gazetteer:
         region = self._municipalities[refs[0]]["region"]
         return Place(f"pc:{code}", nl, fr, nl, fr, entry["lat"], entry["lon"], region, code)
 
-    def postcodes(self) -> list[str]:
-        return list(self._postcodes)
-
     def find_name(self, text: str, limit: int = 4) -> NameMatch:
         query = normalise_name(text)
         if not query:

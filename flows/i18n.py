@@ -28,7 +28,6 @@ from babel.units import format_unit
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("nl", "fr", "en", "ar", "tr", "uk")
 SOURCE_LOCALE = "en"  # msgids are English; every language, English included, has a catalog
-RIGHT_TO_LEFT = frozenset({"ar"})
 DOMAIN = "messages"
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -105,10 +104,6 @@ def resolve_locale(stored: str | None, telegram_code: str | None, default: str) 
 def language_name(locale: str) -> str:
     """The language's own name, e.g. 'Nederlands', 'العربية'."""
     return Locale.parse(locale).get_display_name(locale).capitalize()
-
-
-def is_rtl(locale: str | None = None) -> bool:
-    return (locale or current_locale.get()) in RIGHT_TO_LEFT
 
 
 def _babel_locale() -> str:

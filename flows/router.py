@@ -46,7 +46,7 @@ FLOWS: dict[str, FlowHandlers] = {
     staff.FLOW: FlowHandlers(staff.prompt, staff.on_button),
     site_admin.FLOW: FlowHandlers(site_admin.prompt, site_admin.on_button),
     cases.FLOW: FlowHandlers(cases.prompt, cases.on_button),
-    cases.TRANSFER_FLOW: FlowHandlers(cases.transfer_prompt, cases.on_transfer_button),
+    cases.TRANSFER_FLOW: FlowHandlers(cases.transfer, cases.on_transfer_button),
     nearest.FLOW: FlowHandlers(
         nearest.prompt, nearest.on_button, nearest.on_text, nearest.on_location
     ),

@@ -12,7 +12,7 @@ from flows import events, menu
 from flows.actions import Action, Reply, SendDocument
 from flows.context import Context
 from flows.i18n import _
-from flows.staff import digibank_names, refuse
+from flows.staff import digibank_names, own_digibanks, refuse
 from storage.site_files import FileError, SitesFileError, read_sites, write_yaml
 
 FLOW = "sites"
@@ -20,18 +20,11 @@ MAX_BYTES = 1_000_000
 SHOWN_ERRORS = 15
 
 
-async def _own_digibanks(ctx: Context) -> set[str] | None:
-    """The digibanks this person may change; None: all (an admin)."""
-    if ctx.role == "admin":
-        return None
-    return set(await ctx.repos.memberships.of(ctx.user.id))
-
-
 async def start(ctx: Context) -> list[Action]:
     """/sites: the current list as a file, and the invitation to send it back changed."""
     if ctx.role not in ("organiser", "admin"):
         return refuse(ctx)
-    own = await _own_digibanks(ctx)
+    own = await own_digibanks(ctx)
     if own is not None and not own:
         text = _("🏢 You are not linked to a digibank yet. Ask an admin for a new invite link.")
         return [Reply(text, buttons=(menu.home_row(),))]
@@ -44,7 +37,7 @@ async def start(ctx: Context) -> list[Action]:
     ).format(count=len(records))
     return [
         Reply(text),
-        SendDocument("digibank-sites.yaml", write_yaml(records).encode(), mime_type="text/yaml"),
+        SendDocument("digibank-sites.yaml", write_yaml(records).encode()),
         Reply(_("📎 Send me the changed file (.yaml or .csv)."), buttons=(menu.home_row(),)),
     ]
 
@@ -71,8 +64,8 @@ async def on_document(ctx: Context, document: events.Document) -> list[Action] |
             lines.append("…")
         text = _("⚠️ I found {count} problems. Nothing was changed.").format(count=len(exc.errors))
         return [Reply(text + "\n\n" + "\n".join(lines), buttons=(menu.home_row(),))]
-    own = await _own_digibanks(ctx)
-    foreign = sorted({r.digibank for r in records} - own) if own is not None else []
+    own = await own_digibanks(ctx)
+    foreign = sorted({r.digibank for r in records} - set(own)) if own is not None else []
     if foreign:
         text = _(
             "⚠️ You can only change the sites of {names}. The file also has {others}. "

@@ -32,6 +32,13 @@ def refuse(ctx: Context) -> list[Action]:
     return [Reply(_("⛔ Sorry, this is only for digibank staff."), buttons=(menu.home_row(),))]
 
 
+async def own_digibanks(ctx: Context) -> list[str] | None:
+    """The digibanks whose cases and sites this person may handle; None: all (an admin)."""
+    if ctx.role == "admin":
+        return None
+    return await ctx.repos.memberships.of(ctx.user.id)
+
+
 async def digibank_names(ctx: Context, user_id: int) -> str:
     names = []
     for bank_id in await ctx.repos.memberships.of(user_id):

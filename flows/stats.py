@@ -13,11 +13,10 @@ import html
 from collections.abc import Sequence
 from datetime import timedelta
 
-from flows import menu
+from flows import menu, staff
 from flows.actions import Action, Reply
 from flows.context import Context
 from flows.i18n import N_, _, format_day, format_number, format_time, ngettext
-from flows.staff import refuse
 from storage.statistics import NO_FIGURES, CaseReport, CaseStatistics, Figures
 
 ROLES = ("organiser", "admin")
@@ -164,8 +163,8 @@ async def show(ctx: Context) -> list[Action]:
     """/stats: the figures of the staff member's digibank(s); admins see every digibank.
     With more than one digibank, those without any question in 30 days share one line."""
     if ctx.role not in ROLES:
-        return refuse(ctx)
-    own = None if ctx.role == "admin" else await ctx.repos.memberships.of(ctx.user.id)
+        return staff.refuse(ctx)
+    own = await staff.own_digibanks(ctx)
     if own is not None and not own:
         text = _("🏢 You are not linked to a digibank yet. Ask an admin for a new invite link.")
         return [Reply(text, buttons=(menu.home_row(),))]

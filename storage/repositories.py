@@ -569,18 +569,6 @@ class OutboxRepository:
             return None
         return await self.session.get(OutboxMessage, row_id, populate_existing=True)
 
-    async def due(self, now: datetime, limit: int = 200) -> list[int]:
-        rows = await self.session.scalars(
-            select(OutboxMessage.id)
-            .where(
-                *_unsent(),
-                OutboxMessage.next_attempt_at <= now,
-            )
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-        )
-        return list(rows)
-
     async def pending_for(self, chat_id: int) -> bool:
         """Is anything to this chat still unsent (so a new message must wait its turn)?"""
         found = await self.session.scalar(
