@@ -1,12 +1,12 @@
 """Talk to a person: relay latency of many open cases at once, against a bare echo bot.
 
     .venv/bin/python bench/relay.py [--cases 200] [--messages 5] [--quick] [--probes 20]
-                                    [--outbox-seconds S]
+                                    [--outbox-seconds S] [--postgres URL]
 
 Set-up (not in the results): one Bot API emulator on 127.0.0.1 with rate limits off, our
-BotService on a temporary SQLite file, an admin who invites enough digibuddies (three open
-cases each), citizens who each open a case (/human, "Iedereen Digitaal", "itsme") and
-digibuddies who take them with "✋ Take" from /queue.
+BotService on a temporary SQLite file (or a scratch PostgreSQL database), an admin who
+invites enough digibuddies (three open cases each), citizens who each open a case (/human,
+"Iedereen Digitaal", "itsme") and digibuddies who take them with "✋ Take" from /queue.
 
 Burst: every citizen sends --messages texts at once, all citizens together. For each text we
 take the time from ``send_text`` (the update queued in the emulator) to the moment the
@@ -28,16 +28,18 @@ import contextlib
 import dataclasses
 import html
 import math
+import os
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
@@ -418,6 +420,35 @@ class Options:
     warmup: int  # messages (one per citizen) each bot handles before its burst
     probes: int  # messages sent one at a time, each after the previous copy arrived
     outbox_seconds: float | None  # None: the production default of Tuning
+    postgres: str | None  # a server URL: measure on a fresh database there, not on SQLite
+
+
+@contextlib.asynccontextmanager
+async def scratch_database(postgres: str | None) -> AsyncIterator[tuple[str, str]]:
+    """A fresh database URL and its label: a temporary SQLite file, or a new PostgreSQL
+    database on the given server (dropped afterwards)."""
+    if postgres is None:
+        with tempfile.TemporaryDirectory(prefix="bench-relay-") as tmp:
+            yield f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", "SQLite"
+        return
+    import asyncpg
+
+    server = make_url(postgres).set(drivername="postgresql", database="postgres")
+    name = f"bench_relay_{os.getpid()}"
+
+    async def admin(statement: str) -> None:
+        connection = await asyncpg.connect(server.render_as_string(hide_password=False))
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    await admin(f'CREATE DATABASE "{name}"')
+    try:
+        url = server.set(drivername="postgresql+asyncpg", database=name)
+        yield url.render_as_string(hide_password=False), "PostgreSQL"
+    finally:
+        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def one_at_a_time(
@@ -456,11 +487,10 @@ async def run(options: Options) -> None:
     tap = BotMessageTap(emu)
     await emu.start("127.0.0.1")
     emu.rate_limit(None, None)
-    with tempfile.TemporaryDirectory(prefix="bench-relay-") as tmp:
-        database_url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+    async with scratch_database(options.postgres) as (database_url, backend):
         service: BotService | None = None
         try:
-            await watch.lap("migrate a fresh SQLite database", upgrade_async(database_url))
+            await watch.lap(f"migrate a fresh {backend} database", upgrade_async(database_url))
             service = await watch.lap(
                 "start emulator + BotService",
                 start_bot_service(emu, database_url, options.outbox_seconds),
@@ -515,7 +545,7 @@ async def run(options: Options) -> None:
         knobs += f", outbox retry job every {tuning.outbox_seconds:g} s"
     print(
         f"{cases} open cases, {buddy_count} digibuddies; one process (emulator + bot), "
-        f"rate limits off, SQLite; {knobs}"
+        f"rate limits off, {backend}; {knobs}"
     )
     print("\nset-up (not measured below)")
     for label, seconds in watch.laps:
@@ -576,6 +606,12 @@ def main() -> None:
         type=float,
         help="Tuning.outbox_seconds (default: the production value)",
     )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="measure on PostgreSQL: a server URL (e.g. $TEST_POSTGRES_URL); a scratch "
+        "database is created there and dropped afterwards (default: a temporary SQLite file)",
+    )
     args = parser.parse_args()
     cases, messages = (10, 2) if args.quick else (args.cases, args.messages)
     if cases < 1 or messages < 1 or args.probes < 0:
@@ -584,7 +620,9 @@ def main() -> None:
         f.name for f in dataclasses.fields(Tuning)
     }:
         parser.error("--outbox-seconds: this version of Tuning has no outbox_seconds")
-    options = Options(cases, messages, min(5, cases), args.probes, args.outbox_seconds)
+    options = Options(
+        cases, messages, min(5, cases), args.probes, args.outbox_seconds, args.postgres
+    )
     asyncio.run(run(options))
 
 

@@ -20,6 +20,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from bot.delivery import RetryPolicy, UserBlockedBot, call_api, inline_markup
+from bot.ordering import ChatLocks
 from flows import actions as act
 from storage.db import Database
 from storage.models import Case, OutboxMessage, utcnow
@@ -126,18 +127,21 @@ async def queue_actions(
         if isinstance(action, act.OUTBOX):
             relay = getattr(action, "relay", None)
             later = timedelta(seconds=relay.after_seconds if relay else 0)
-            row = await repos.outbox.add(
-                action.chat_id,
-                payload_of(action),
-                now + later,
-                case_id=relay.case_id if relay else None,
-                source=relay.source if relay else None,
-            )
+            claimed_until = None
             if not later and action.chat_id not in first_for:
                 first_for.add(action.chat_id)
                 if not await repos.outbox.pending_for(action.chat_id):
-                    row.claimed_until = now + HOLD
-            rows.append(row)
+                    claimed_until = now + HOLD
+            rows.append(
+                await repos.outbox.add(
+                    action.chat_id,
+                    payload_of(action),
+                    now + later,
+                    case_id=relay.case_id if relay else None,
+                    source=relay.source if relay else None,
+                    claimed_until=claimed_until,
+                )
+            )
     await repos.session.flush()
     return rows
 
@@ -155,14 +159,16 @@ class OutboxSender:
         self.on_blocked = on_blocked
         self.clock = clock
         self._draining = asyncio.Lock()
+        self._chats = ChatLocks()
 
-    async def send(self, rows: list[OutboxMessage] | list[int]) -> None:
+    async def send(self, rows: list[OutboxMessage]) -> None:
         """Try these rows now, in order (right after the commit that wrote them)."""
         for row in rows:
-            if isinstance(row, OutboxMessage) and row.claimed_until is not None:
-                await self._go_on(Claimed.of(row))  # claimed when it was written
+            if row.claimed_until is not None:  # claimed when it was written
+                async with self._chats.hold(row.chat_id):
+                    await self._go_on(Claimed.of(row))
             else:
-                await self._attempt(row if isinstance(row, int) else row.id)
+                await self._attempt(row.id, row.chat_id)
 
     async def drain(self, limit: int = 1000, chats_at_once: int = 16) -> int:
         """Send what is due; the periodic job. Chats are served side by side, each in
@@ -174,19 +180,23 @@ class OutboxSender:
                 due = await Repositories(session).outbox.due_by_chat(self.clock(), limit)
             gate = asyncio.Semaphore(chats_at_once)
 
-            async def serve(first_row: int) -> None:
+            async def serve(chat_id: int, first_row: int) -> None:
                 async with gate:
-                    await self._attempt(first_row)  # goes on with the chat's next messages
+                    await self._attempt(first_row, chat_id)  # goes on with the chat's next
 
-            await asyncio.gather(*(serve(rows[0]) for rows in due.values()))
+            await asyncio.gather(*(serve(chat, rows[0]) for chat, rows in due.items()))
             return sum(len(rows) for rows in due.values())
 
-    async def _attempt(self, row_id: int) -> None:
-        async with self.db.transaction() as session:
-            row = await Repositories(session).outbox.claim(row_id, self.clock(), HOLD)
-            claimed = Claimed.of(row) if row is not None else None
-        if claimed is not None:  # else: sent, someone else's, not due, or behind another
-            await self._go_on(claimed)
+    async def _attempt(self, row_id: int, chat_id: int) -> None:
+        # One sender per chat in this process: a row that waits for an older one to the
+        # same chat is claimed after that one settled, never missed in between (the
+        # periodic drain covers other processes).
+        async with self._chats.hold(chat_id):
+            async with self.db.transaction() as session:
+                row = await Repositories(session).outbox.claim(row_id, self.clock(), HOLD)
+                claimed = Claimed.of(row) if row is not None else None
+            if claimed is not None:  # else: sent, someone else's, not due, or behind another
+                await self._go_on(claimed)
 
     async def _go_on(self, claimed: Claimed | None) -> None:
         """Send a claimed row, then the next due messages to the same chat (ones that could
@@ -308,19 +318,14 @@ class OutboxSender:
         """Record the outcome and, in the same transaction, claim the chat's next message."""
         async with self.db.transaction() as session:
             repos = Repositories(session)
-            row = await session.get(OutboxMessage, row_id)
-            if row is not None:  # else deleted meanwhile (/forget)
-                if error is None:
-                    await repos.outbox.sent(row, self.clock())
-                    if link is not None:
-                        await repos.links.add(*link)
-                else:
-                    await repos.outbox.give_up(row, self.clock(), error)
-            await session.flush()
-            next_id = await repos.outbox.next_for_chat(chat_id, self.clock())
+            now = self.clock()
+            # False when the row was deleted meanwhile (/forget): then no link either.
+            if await repos.outbox.settle(row_id, now, error) and link is not None:
+                await repos.links.add(*link)
+            next_id = await repos.outbox.next_for_chat(chat_id, now)
             if next_id is None:
                 return None
-            following = await repos.outbox.claim(next_id, self.clock(), HOLD)
+            following = await repos.outbox.claim(next_id, now, HOLD)
             return Claimed.of(following) if following is not None else None
 
     async def _later(self, row_id: int, attempts: int, error: str, seconds: float) -> None:

@@ -388,8 +388,7 @@ async def on_message(ctx: Context, event: events.Event) -> list[Action] | None:
     kind, text = _kind_and_text(event)
     await ctx.repos.cases.add_message(case, "citizen", None, kind, text, ctx.now)
     slow_down: list[Action] = []
-    recent = await ctx.repos.cases.citizen_messages_since(case.id, ctx.now - timedelta(minutes=1))
-    if recent == RATE_LIMIT + 1:  # said once when the limit is passed; nothing is dropped
+    if case.window_messages == RATE_LIMIT + 1:  # said once when passed; nothing is dropped
         slow_down = [
             Reply(
                 _(
@@ -407,10 +406,7 @@ async def on_message(ctx: Context, event: events.Event) -> list[Action] | None:
         relayed = await _relay(ctx, case, event, case.assignee_id, _citizen_header(case))
     if case.status == "active" or slow_down:
         return slow_down + relayed
-    first = (
-        recent == 1 and await ctx.repos.cases.citizen_messages_since(case.id, case.opened_at) == 1
-    )
-    if not first:
+    if case.citizen_messages > 1:
         return [Reply(_("📨 Received. We add it to your question.")), *relayed]
     text_out = _("📨 Thank you. A digibuddy will answer soon. You are number {position}.").format(
         position=await ctx.repos.cases.position(case)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -28,6 +29,7 @@ def make_engine(url: str) -> AsyncEngine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         return engine
@@ -41,12 +43,18 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer. Left to itself, a second writer polls the file lock with
+        # sleeps of up to 100 ms; queueing transactions here hands the lock over at once.
+        self._writer = asyncio.Lock() if url.startswith("sqlite") else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """Commit on success, roll back on any error."""
-        async with self.sessions() as session, session.begin():
+        async with self._turn(), self.sessions() as session, session.begin():
             yield session
+
+    def _turn(self) -> contextlib.AbstractAsyncContextManager[object]:
+        return self._writer if self._writer is not None else contextlib.nullcontext()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

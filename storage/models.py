@@ -237,6 +237,11 @@ class Case(Base):
     topic_thread_id: Mapped[int | None] = mapped_column(Integer)  # its topic in the staff group
     realerted_at: Mapped[datetime | None]  # on-duty staff reminded of a long wait
     escalated_at: Mapped[datetime | None]  # the digibank's organisers told
+    # Counted as messages come in (no count query per message): the citizen's messages,
+    # and those in the current one-minute window (to slow down a flood politely).
+    citizen_messages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    window_started_at: Mapped[datetime | None]
+    window_messages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class CaseMessage(Base):

@@ -34,6 +34,9 @@ from storage.models import (
 from storage.site_schema import SiteRecord, from_columns, to_columns
 
 STAFF_ROLES = ("digibuddy", "organiser")
+# last_seen_at only decides retention (days), so it is written at most once an hour.
+SEEN_PRECISION = timedelta(hours=1)
+RATE_WINDOW = timedelta(minutes=1)  # a case's message-rate window
 
 
 class UserRepository:
@@ -49,7 +52,8 @@ class UserRepository:
         if user is None:
             user = User(id=user_id, role="citizen", created_at=now, last_seen_at=now)
             self.session.add(user)
-        user.last_seen_at = now
+        if user.last_seen_at is None or now - user.last_seen_at >= SEEN_PRECISION:
+            user.last_seen_at = now
         user.blocked_at = None
         return user
 
@@ -441,6 +445,7 @@ class CaseRepository:
         text: str | None,
         now: datetime,
     ) -> None:
+        """Keep a message; a citizen's also counts in the case's counters."""
         self.session.add(
             CaseMessage(
                 case_id=case.id,
@@ -455,20 +460,13 @@ class CaseRepository:
             case.last_message_at = now
         if sender == "staff" and case.first_answer_at is None:
             case.first_answer_at = now
-
-    async def citizen_messages_since(self, case_id: int, since: datetime) -> int:
-        return (
-            await self.session.scalar(
-                select(func.count())
-                .select_from(CaseMessage)
-                .where(
-                    CaseMessage.case_id == case_id,
-                    CaseMessage.sender == "citizen",
-                    CaseMessage.created_at >= since,
-                )
-            )
-            or 0
-        )
+        if sender == "citizen":
+            case.citizen_messages = (case.citizen_messages or 0) + 1
+            started = case.window_started_at
+            if started is None or now - started >= RATE_WINDOW:
+                case.window_started_at, case.window_messages = now, 1
+            else:
+                case.window_messages = (case.window_messages or 0) + 1
 
     async def messages(self, case_id: int) -> list[CaseMessage]:
         return list(
@@ -545,8 +543,10 @@ class OutboxRepository:
         now: datetime,
         case_id: int | None = None,
         source: tuple[int, int] | None = None,
+        claimed_until: datetime | None = None,
     ) -> OutboxMessage:
         row = OutboxMessage(
+            claimed_until=claimed_until,
             chat_id=chat_id,
             payload=payload,
             case_id=case_id,
@@ -609,8 +609,17 @@ class OutboxRepository:
             chats.setdefault(chat_id, []).append(row_id)
         return chats
 
-    async def sent(self, row: OutboxMessage, now: datetime) -> None:
-        row.sent_at, row.claimed_until = now, None
+    async def settle(self, row_id: int, now: datetime, error: str | None) -> bool:
+        """Record a sending's outcome: sent, or given up with ``error``. One UPDATE, no load
+        (it runs for every message relayed). False when the row no longer exists."""
+        outcome = {"sent_at": now} if error is None else {"failed_at": now, "error": error[:64]}
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(claimed_until=None, **outcome)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
 
     async def retry_later(self, row: OutboxMessage, at: datetime, error: str) -> None:
         row.attempts += 1

@@ -30,8 +30,11 @@ async def test_touch_creates_once_and_clears_blocked(db):
     async with db.transaction() as session:
         user = await session.get(User, 7)
         assert user.blocked_at is None
-        assert user.last_seen_at == now + timedelta(minutes=1)
+        assert user.last_seen_at == now  # a minute later is not worth a write
         assert await session.scalar(select(func.count()).select_from(User)) == 1
+        await Repositories(session).users.touch(7, now + timedelta(hours=2))
+    async with db.transaction() as session:
+        assert (await session.get(User, 7)).last_seen_at == now + timedelta(hours=2)
 
 
 async def test_update_ids_are_claimed_once(db):
