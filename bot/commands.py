@@ -13,6 +13,8 @@ log = logging.getLogger(__name__)
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("menu", N_("Main menu")),
+    ("book", N_("Book help from a digibuddy")),
+    ("appointments", N_("My appointments")),
     ("help", N_("How does this bot work?")),
     ("language", N_("Choose another language")),
     ("privacy", N_("What we save about you")),

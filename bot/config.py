@@ -44,6 +44,7 @@ class Settings:
     realert_minutes: int = 15
     escalate_minutes: int = 60
     inactive_case_days: int = 7
+    reminder_hours: tuple[int, ...] = (24, 2)
 
     @property
     def playground(self) -> bool:
@@ -84,6 +85,14 @@ def _int(name: str, value: str, low: int, high: int) -> int:
     if not low <= number <= high:
         raise ConfigError(f"{name}: must be between {low} and {high}, got {number}")
     return number
+
+
+def _hours_list(name: str, value: str) -> tuple[int, ...]:
+    """'24,2' → (24, 2): reminders that many hours before a booking (at most a week)."""
+    hours = [_int(name, part.strip(), 1, 168) for part in value.split(",") if part.strip()]
+    if not hours:
+        raise ConfigError(f"{name}: expected hours like 24,2, got {value!r}")
+    return tuple(sorted(set(hours), reverse=True))
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -148,4 +157,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "ESCALATE_AFTER_MINUTES", get("ESCALATE_AFTER_MINUTES") or "60", 1, 10080
         ),
         inactive_case_days=_int("INACTIVE_CASE_DAYS", get("INACTIVE_CASE_DAYS") or "7", 1, 365),
+        reminder_hours=_hours_list("REMINDER_HOURS", get("REMINDER_HOURS") or "24,2"),
     )

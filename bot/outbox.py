@@ -102,6 +102,7 @@ class Claimed:
     case_id: int | None
     source: tuple[int | None, int | None]
     attempts: int
+    not_after: datetime | None = None
 
     @classmethod
     def of(cls, row: OutboxMessage) -> Claimed:
@@ -112,6 +113,7 @@ class Claimed:
             row.case_id,
             (row.source_chat_id, row.source_message_id),
             row.attempts,
+            row.not_after,
         )
 
 
@@ -126,20 +128,24 @@ async def queue_actions(
     for action in actions:
         if isinstance(action, act.OUTBOX):
             relay = getattr(action, "relay", None)
-            later = timedelta(seconds=relay.after_seconds if relay else 0)
+            scheduled = getattr(action, "later", None)
+            due = now + timedelta(seconds=relay.after_seconds if relay else 0)
+            if scheduled is not None:
+                due = scheduled.at
             claimed_until = None
-            if not later and action.chat_id not in first_for:
+            if due <= now and action.chat_id not in first_for:
                 first_for.add(action.chat_id)
-                if not await repos.outbox.pending_for(action.chat_id):
+                if not await repos.outbox.pending_for(action.chat_id, now):
                     claimed_until = now + HOLD
             rows.append(
                 await repos.outbox.add(
                     action.chat_id,
                     payload_of(action),
-                    now + later,
+                    due,
                     case_id=relay.case_id if relay else None,
                     source=relay.source if relay else None,
                     claimed_until=claimed_until,
+                    booking=(scheduled.booking_id, scheduled.not_after) if scheduled else None,
                 )
             )
     await repos.session.flush()
@@ -207,6 +213,8 @@ class OutboxSender:
     async def _needs(self, claimed: Claimed) -> dict[str, Any] | None:
         """The payload ready to send (topic resolved), or None when it is no longer needed."""
         payload = dict(claimed.payload)
+        if claimed.not_after is not None and self.clock() >= claimed.not_after:
+            return None  # a reminder that fell due while we were down: too late now
         if not (payload.get("while_waiting") or payload.get("topic_case")):
             return payload
         async with self.db.transaction() as session:
@@ -342,12 +350,11 @@ class OutboxSender:
         log.info("outbox row %s will be retried (%s)", row_id, error)
 
     async def _blocked(self, row_id: int, chat_id: int) -> None:
-        """Once: give up the row, mark the user, let the dialogues react (requeue a case)."""
+        """Once: give up every message still to send to that chat (this one, reminders:
+        no retry storm), mark the user, let the dialogues react (requeue a case)."""
         async with self.db.transaction() as session:
             repos = Repositories(session)
-            row = await session.get(OutboxMessage, row_id)
-            if row is not None:
-                await repos.outbox.give_up(row, self.clock(), "blocked")
+            await repos.outbox.give_up_chat(chat_id, self.clock(), "blocked")
             await repos.users.mark_blocked(chat_id, self.clock())
             follow_up = await self.on_blocked(repos, chat_id, self.clock())
             rows = await queue_actions(repos, follow_up, self.clock())

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -30,6 +31,7 @@ from flows import cases
 from flows.context import FlowSettings
 from flows.i18n import set_display_timezone
 from storage.db import Database
+from storage.models import utcnow
 from storage.seeding import load_seed_if_empty
 
 log = logging.getLogger(__name__)
@@ -49,9 +51,15 @@ class Tuning:
 
 
 class BotService:
-    def __init__(self, settings: Settings, tuning: Tuning = Tuning()) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        tuning: Tuning = Tuning(),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.settings = settings
         self.tuning = tuning
+        self.clock = clock  # tests move time (reminders); production: the real UTC now
         self.db = Database(settings.database_url)
         self.locks = ChatLocks()
         self.emulator = None
@@ -106,14 +114,16 @@ class BotService:
             realert_minutes=settings.realert_minutes,
             escalate_minutes=settings.escalate_minutes,
             inactive_case_days=settings.inactive_case_days,
+            reminder_hours=settings.reminder_hours,
         )
         self.outbox = OutboxSender(
             self.db,
             bot,
             functools.partial(cases.recipient_blocked, default_locale=settings.default_locale),
+            self.clock,
         )
         self.pipeline = UpdatePipeline(
-            self.db, Delivery(bot, self.tuning.retry), self.outbox, flow_settings
+            self.db, Delivery(bot, self.tuning.retry), self.outbox, flow_settings, self.clock
         )
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
@@ -142,7 +152,9 @@ class BotService:
             retention if self.tuning.run_scheduler else None,
             self.outbox.drain,
             self.tuning.outbox_seconds,
-            functools.partial(chores.apply_queue_rules, self.db, flow_settings, self.outbox),
+            functools.partial(
+                chores.apply_queue_rules, self.db, flow_settings, self.outbox, clock=self.clock
+            ),
         )
 
     async def _serve(self, web_app: web.Application, host: str) -> None:

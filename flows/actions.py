@@ -7,6 +7,7 @@ user-supplied string must pass through `html.escape` before it is put in one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,25 @@ class Relay:
 
 
 @dataclass(frozen=True)
+class Later:
+    """Send at a later moment, for a booking (a reminder): dropped with the booking, and
+    never once the appointment has begun."""
+
+    at: datetime
+    booking_id: int
+    not_after: datetime
+
+
+@dataclass(frozen=True)
 class Notify:
-    """A message to another chat (a staff member, a group). Goes through the outbox."""
+    """A message to another chat (a staff member, a group), or a reminder to anyone.
+    Goes through the outbox."""
 
     chat_id: int
     text: str
     buttons: tuple[tuple[Button | UrlButton, ...], ...] = ()
     relay: Relay | None = None
+    later: Later | None = None
 
 
 @dataclass(frozen=True)

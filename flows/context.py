@@ -23,6 +23,7 @@ class FlowSettings:
     realert_minutes: int = 15
     escalate_minutes: int = 60
     inactive_case_days: int = 7
+    reminder_hours: tuple[int, ...] = (24, 2)  # before a booking; whole days by the calendar
 
 
 class FileStore(Protocol):

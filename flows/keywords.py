@@ -32,6 +32,14 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "tr": ("kişi", "insan", "biri", "birisi", "görevli", "konuşmak", "konuşabilir"),
         "uk": ("людина", "людиною", "оператор", "працівник", "поговорити", "зателефонувати"),
     },
+    "book": {
+        "nl": ("afspraak", "afspraken", "reserveren", "boeken", "inschrijven", "begeleiding"),
+        "fr": ("rendez-vous", "rdv", "réserver", "reserver", "réservation", "accompagnement"),
+        "en": ("appointment", "appointments", "book", "booking", "reserve", "coaching"),
+        "ar": ("موعد", "مواعيد", "حجز", "أحجز", "احجز"),
+        "tr": ("randevu", "rezervasyon", "randevu almak"),
+        "uk": ("запис", "записатися", "зустріч", "забронювати"),
+    },
     "find": {
         "nl": (
             "waar",

@@ -95,6 +95,18 @@ def _person(ctx: Context) -> Awaitable[list[Action]]:
     return cases.start(ctx)
 
 
+def _book(ctx: Context) -> Awaitable[list[Action]]:
+    from flows import booking
+
+    return booking.start(ctx)
+
+
+def _appointments(ctx: Context) -> Awaitable[list[Action]]:
+    from flows import booking
+
+    return booking.my_appointments(ctx)
+
+
 def _nearest(ctx: Context) -> Awaitable[list[Action]]:
     from flows import nearest
 
@@ -103,6 +115,8 @@ def _nearest(ctx: Context) -> Awaitable[list[Action]]:
 
 AREAS: list[Area] = [
     Area("find", N_("📍 Find a digibank"), _nearest),
+    Area("book", N_("📅 Book help"), _book),
+    Area("appointments", N_("🗓️ My appointments"), _appointments),
     Area("help", N_("❓ Help"), show_help),
     Area("person", N_("👤 Talk to a person"), _person),
     Area("language", N_("🌐 Language"), _language),

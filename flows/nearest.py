@@ -79,6 +79,14 @@ async def on_location(ctx: Context, latitude: float, longitude: float) -> list[A
 
 
 async def on_text(ctx: Context, text: str) -> list[Action] | None:
+    found = locate(ctx, text)
+    return await _results_for(ctx, found) if isinstance(found, Place) else found
+
+
+def locate(ctx: Context, text: str) -> Place | list[Action] | None:
+    """A typed postcode or place name: the place, or the question to ask (which one? not
+    known), or None when it is no place at all ("help", "menu": the router answers it).
+    The choice buttons are the current flow's "pl.…" and "retype" (see `place_of`)."""
     text = text.strip()
     postcode = _POSTCODE.search(text)
     if postcode:
@@ -92,10 +100,10 @@ async def on_text(ctx: Context, text: str) -> list[Action] | None:
                     ),
                 )
             ]
-        return await _results_for(ctx, place)
+        return place
     match = gazetteer().find_name(text)
     if len(match.places) == 1:
-        return await _results_for(ctx, match.places[0])
+        return match.places[0]
     if len(match.places) > 1:
         return [_choose(ctx, _("🤔 Which one do you mean?"), match.places)]
     if keywords.match_intent(text) is not None:
@@ -123,11 +131,15 @@ def _choose(ctx: Context, question: str, places: tuple[Place, ...]) -> Reply:
     return Reply(question, buttons=rows)
 
 
+def place_of(value: str) -> Place | None:
+    """The place of a "pl.…" choice button."""
+    return gazetteer().by_key(value[3:].replace(".", ":", 1)) if value.startswith("pl.") else None
+
+
 async def on_button(ctx: Context, value: str) -> list[Action] | None:
-    if value.startswith("pl."):
-        place = gazetteer().by_key(value[3:].replace(".", ":", 1))
-        if place is not None:
-            return await _results_for(ctx, place)
+    place = place_of(value)
+    if place is not None:
+        return await _results_for(ctx, place)
     if value == "retype":
         return [ask_where(ctx)]
     return None
@@ -211,11 +223,13 @@ def site_card(site: SiteRecord, km: float, now: datetime) -> Reply:
         lines.append(f"☎️ {html.escape(site.phone)}")
     if site.web:
         lines.append(f"🌐 {html.escape(site.web)}")
-    buttons = (
-        Button(_("🗺️ Show on the map"), callbacks.encode(SITE, f"map.{site.id}")),
-        Button(_("👤 Ask a person here"), callbacks.encode(SITE, f"talk.{site.id}")),
-    )
-    return Reply("\n".join(lines), buttons=((buttons[0],), (buttons[1],)))
+    rows = [
+        (Button(_("🗺️ Show on the map"), callbacks.encode(SITE, f"map.{site.id}")),),
+        (Button(_("👤 Ask a person here"), callbacks.encode(SITE, f"talk.{site.id}")),),
+    ]
+    if site.coaching is not None:
+        rows.append((Button(_("📅 Book help here"), callbacks.encode(SITE, f"book.{site.id}")),))
+    return Reply("\n".join(lines), buttons=tuple(rows))
 
 
 def when_text(moment: datetime, now: datetime) -> str:
@@ -259,8 +273,12 @@ async def on_site_button(ctx: Context, value: str) -> list[Action] | None:
     """Buttons on site cards, valid whatever the dialogue's step."""
     action, _sep, site_id = value.partition(".")
     site = (await site_index(ctx.repos)).by_id(site_id)
-    if site is None or action not in ("map", "talk"):
+    if site is None or action not in ("map", "talk", "book"):
         return None
+    if action == "book":
+        from flows import booking
+
+        return await booking.start(ctx, site.id)
     if action == "talk":
         from flows import cases
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from flows import (
+    booking,
     callbacks,
     cases,
     events,
@@ -50,12 +51,16 @@ FLOWS: dict[str, FlowHandlers] = {
     nearest.FLOW: FlowHandlers(
         nearest.prompt, nearest.on_button, nearest.on_text, nearest.on_location
     ),
+    booking.FLOW: FlowHandlers(
+        booking.prompt, booking.on_button, booking.on_text, booking.on_location
+    ),
 }
 
 # Buttons that stay valid whatever the step (besides the menu's), by callback namespace.
 STEPLESS_BUTTONS: dict[str, Callable[[Context, str], Awaitable[list[Action] | None]]] = {
     nearest.SITE: nearest.on_site_button,
     cases.CASE: cases.on_case_button,
+    booking.BOOKING: booking.on_booking_button,
 }
 
 # Commands that work before the privacy notice is accepted.
@@ -132,6 +137,8 @@ async def _command(event: events.Command, ctx: Context) -> list[Action]:
         "whoami": staff.whoami,
         "staff": staff.list_staff,
         "human": cases.start,
+        "book": booking.start,
+        "appointments": booking.my_appointments,
         "sites": site_admin.start,
         "queue": cases.queue,
         "cases": cases.my_cases,

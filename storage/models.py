@@ -169,6 +169,7 @@ class Site(Base):
     notes: Mapped[str] = mapped_column(String(400), default="")
     last_checked: Mapped[date | None] = mapped_column(Date)
     stops: Mapped[list[Any]] = mapped_column(default=list)
+    coaching: Mapped[dict[str, Any]] = mapped_column(default=dict)  # see flows.availability
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -277,6 +278,48 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     failed_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(64))
+    # A reminder: deleted with its booking, and never sent once the booking has begun.
+    booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    not_after: Mapped[datetime | None]
+
+
+class Booking(Base):
+    """A coaching appointment. A slot of capacity N has places 1..N; the partial unique
+    index gives each place to one live booking, so the database itself refuses the
+    (N+1)th booking, however many arrive at once."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        Index(
+            "one_booking_per_place",
+            "site_id",
+            "starts_at",
+            "place",
+            unique=True,
+            postgresql_where=text("status <> 'cancelled'"),
+            sqlite_where=text("status <> 'cancelled'"),
+        ),
+        Index("ix_bookings_site_day", "site_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    citizen_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )  # emptied after the retention period: the booking stays as an anonymous statistic
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(32))
+    locale: Mapped[str] = mapped_column(String(8))
+    starts_at: Mapped[datetime] = mapped_column()
+    minutes: Mapped[int] = mapped_column(Integer)
+    place: Mapped[int] = mapped_column(Integer)
+    # booked → attended / no_show (marked by staff), or cancelled
+    status: Mapped[str] = mapped_column(String(16), default="booked")
+    answer: Mapped[str | None] = mapped_column(String(16))  # to a reminder: "coming"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancelled_at: Mapped[datetime | None]
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
 
 
 class MessageLink(Base):

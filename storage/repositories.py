@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage.bookings import BookingRepository
 from storage.models import (
     AuditEntry,
     Case,
@@ -497,6 +498,16 @@ def _unsent() -> tuple:
     return OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
 
 
+def _in_line(row: type[OutboxMessage], now: Any) -> tuple:
+    """Unsent rows that newer messages to the same chat must wait for: a message being
+    retried keeps its place, a reminder only once it is due."""
+    return (
+        row.sent_at.is_(None),
+        row.failed_at.is_(None),
+        or_(row.booking_id.is_(None), row.next_attempt_at <= now),
+    )
+
+
 def _claim_statement() -> Update:
     """Built once: the claim runs for every message relayed."""
     earlier = aliased(OutboxMessage)
@@ -505,8 +516,7 @@ def _claim_statement() -> Update:
         .where(
             earlier.chat_id == OutboxMessage.chat_id,
             earlier.id < OutboxMessage.id,
-            earlier.sent_at.is_(None),
-            earlier.failed_at.is_(None),
+            *_in_line(earlier, bindparam("now", type_=UtcDateTime)),
         )
         .exists()
     )
@@ -544,9 +554,13 @@ class OutboxRepository:
         case_id: int | None = None,
         source: tuple[int, int] | None = None,
         claimed_until: datetime | None = None,
+        booking: tuple[int, datetime] | None = None,
     ) -> OutboxMessage:
+        """`booking`: (id, not after) of the appointment a reminder is for."""
         row = OutboxMessage(
             claimed_until=claimed_until,
+            booking_id=booking[0] if booking else None,
+            not_after=booking[1] if booking else None,
             chat_id=chat_id,
             payload=payload,
             case_id=case_id,
@@ -569,14 +583,11 @@ class OutboxRepository:
             return None
         return await self.session.get(OutboxMessage, row_id, populate_existing=True)
 
-    async def pending_for(self, chat_id: int) -> bool:
-        """Is anything to this chat still unsent (so a new message must wait its turn)?"""
+    async def pending_for(self, chat_id: int, now: datetime) -> bool:
+        """Must a new message to this chat wait its turn (see `_in_line`)?"""
         found = await self.session.scalar(
             select(OutboxMessage.id)
-            .where(
-                OutboxMessage.chat_id == chat_id,
-                *_unsent(),
-            )
+            .where(OutboxMessage.chat_id == chat_id, *_in_line(OutboxMessage, now))
             .limit(1)
         )
         return found is not None
@@ -608,6 +619,16 @@ class OutboxRepository:
         for chat_id, row_id in rows:
             chats.setdefault(chat_id, []).append(row_id)
         return chats
+
+    async def give_up_chat(self, chat_id: int, now: datetime, error: str) -> int:
+        """Give up everything still to send to a chat (the user blocked the bot)."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.chat_id == chat_id, *_unsent())
+            .values(failed_at=now, claimed_until=None, error=error[:64])
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount
 
     async def settle(self, row_id: int, now: datetime, error: str | None) -> bool:
         """Record a sending's outcome: sent, or given up with ``error``. One UPDATE, no load
@@ -722,3 +743,4 @@ class Repositories:
         self.outbox = OutboxRepository(session)
         self.links = LinkRepository(session)
         self.staff_groups = StaffGroupRepository(session)
+        self.bookings = BookingRepository(session)

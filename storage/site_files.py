@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from flows.availability import format_coaching, parse_coaching
 from storage import site_schema as schema
 from storage.site_schema import N_, FieldError, SiteRecord
 
@@ -47,6 +48,7 @@ CSV_COLUMNS = (
     "notes",
     "last_checked",
     "stops",
+    "coaching",  # YAML flow text: {session: 30, hours: {tu: "13:00-16:00 x2"}}
 )
 LIST_FIELDS = ("closures", "exceptions", "services", "topics", "languages", "stops")
 
@@ -142,6 +144,11 @@ def build_record(
         check(name, optional_text)
     check("last_checked", lambda v: schema.parse_date(v) if v not in (None, "") else None)
     check("stops", lambda v: tuple(schema.parse_stop(s) for s in _as_list(v)))
+    try:
+        values["coaching"] = parse_coaching(raw.get("coaching"))
+    except FieldError as exc:
+        name = f"coaching.{exc.where}" if exc.where else "coaching"  # "coaching.hours.tu"
+        errors.append(FileError(line_of(name), name, exc.message, exc.params))
     if errors:
         return None, errors
     return SiteRecord(**values), []
@@ -181,6 +188,26 @@ class _LineLoader(yaml.SafeLoader):
         mapping["__line__"] = node.start_mark.line + 1
         mapping["__lines__"] = {k.value: k.start_mark.line + 1 for k, _v in node.value}
         return mapping
+
+
+def _nested_lines(value: Any, prefix: str) -> dict[str, int]:
+    """Lines of the keys inside a nested mapping, as "coaching.hours.tu"."""
+    if not isinstance(value, dict):
+        return {}
+    lines = {}
+    for key, line in value.get("__lines__", {}).items():
+        lines[f"{prefix}.{key}"] = line
+        lines.update(_nested_lines(value.get(key), f"{prefix}.{key}"))
+    return lines
+
+
+def _line_of(lines: dict[str, int], name: str, default: int) -> int:
+    """The line of a field, or of the nearest enclosing one ("coaching.hours" …)."""
+    while name:
+        if name in lines:
+            return lines[name]
+        name = name.rpartition(".")[0]
+    return default
 
 
 def _strip_meta(value: Any) -> Any:
@@ -242,8 +269,9 @@ def read_yaml(text: str) -> list[SiteRecord]:
             hours = site.get("hours")
             if isinstance(hours, dict):
                 lines.update(hours["__lines__"])
+            lines.update(_nested_lines(site.get("coaching"), "coaching"))
             record, found = build_record(
-                raw, lambda name, lines=lines, site=site: lines.get(name, site["__line__"])
+                raw, lambda name, lines=lines, site=site: _line_of(lines, name, site["__line__"])
             )
             errors += found
             if record is not None:
@@ -312,7 +340,16 @@ def _plain(record: SiteRecord) -> dict[str, Any]:
     """A site as the YAML file shows it: empty fields left out."""
     columns = schema.to_columns(record)
     out: dict[str, Any] = {key: columns[key] for key in (*PLAIN_FIELDS, "verified")}
-    optional = ("hours", *LIST_FIELDS, "phone", "email", "web", "accessibility", "notes")
+    optional = (
+        "hours",
+        *LIST_FIELDS,
+        "phone",
+        "email",
+        "web",
+        "accessibility",
+        "notes",
+        "coaching",
+    )
     for key in optional:
         if columns[key]:
             out[key] = columns[key]
@@ -331,6 +368,15 @@ def write_yaml(records: list[SiteRecord]) -> str:
     return yaml.safe_dump(
         {"digibanks": list(banks.values())}, allow_unicode=True, sort_keys=False, width=100
     )
+
+
+def _flow_text(value: dict[str, Any]) -> str:
+    """A mapping as one line of YAML flow text (the CSV form of coaching); "" when empty."""
+    if not value:
+        return ""
+    return yaml.safe_dump(
+        value, default_flow_style=True, allow_unicode=True, sort_keys=False, width=1_000_000
+    ).strip()
 
 
 def write_csv(records: list[SiteRecord]) -> str:
@@ -359,6 +405,7 @@ def write_csv(records: list[SiteRecord]) -> str:
             "stops": "; ".join(
                 f"{s.day} {s.time} @ {s.place} @ {s.latitude} {s.longitude}" for s in record.stops
             ),
+            "coaching": _flow_text(format_coaching(record.coaching)),
         }
         writer.writerow(row)
     return buffer.getvalue()

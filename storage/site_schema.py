@@ -4,6 +4,25 @@ One format serves the YAML and CSV files organisers edit, and the database colum
 opening hours are "09:00-12:00, 13:00-17:00" per weekday ("20:00-02:00" runs past
 midnight), closures are dates or "2026-12-24..2027-01-01" ranges, exceptional hours are
 "2026-12-31: 09:00-12:00" (or "closed"), lists are separated by ";" in CSV.
+
+Coaching that citizens can book online (flows/availability.py computes the slots) is one
+mapping; left out, the site takes no online bookings:
+
+    coaching:
+      session: 30            # minutes per session (10..240)
+      notice_hours: 2        # book at least this long ahead (default 2)
+      horizon_weeks: 4       # and at most this far ahead (default 4; 1..26)
+      max_per_person: 2      # upcoming bookings one citizen may hold (default 2)
+      hours:
+        tu: "13:00-16:00 x2" # " xN": N people coached at once (default 1)
+        th: "09:00-12:00, 13:00-16:00"
+      closed: ["2026-12-24..2027-01-01", "2027-02-03"]
+      extra: {"2026-12-05": "10:00-12:00 x2", "2026-12-08": "closed"}  # replace that day
+      public_holidays: closed   # default; "open" to coach on Belgian public holidays
+
+Sessions start at a window's start and then every `session` minutes; a window cannot run
+past midnight. In CSV the `coaching` column holds the same mapping as YAML flow text:
+`{session: 30, hours: {tu: "13:00-16:00 x2"}}`.
 """
 
 from __future__ import annotations
@@ -12,7 +31,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flows.availability import CoachingRules
 
 WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 KINDS = ("digipunt", "hub", "mobile")
@@ -47,6 +69,7 @@ class FieldError(ValueError):
 
     def __init__(self, message: str, **params: object) -> None:
         self.message, self.params = message, params
+        self.where = ""  # the part of a structured value at fault, e.g. "hours.tu" in coaching
         super().__init__(message.format(**params))
 
 
@@ -106,6 +129,7 @@ class SiteRecord:
     notes: str = ""  # who it is for, how to get there: shown to citizens as is
     last_checked: date | None = None
     stops: tuple[Stop, ...] = ()
+    coaching: CoachingRules | None = None  # None: no online booking at this site
 
     @property
     def address(self) -> str:
@@ -298,6 +322,9 @@ def format_stop(stop: Stop) -> dict[str, Any]:
 
 def to_columns(record: SiteRecord) -> dict[str, Any]:
     """The database columns of a site (JSON-able values)."""
+    # Imported here: flows.availability builds on this module (FieldError, N_, WEEKDAYS).
+    from flows.availability import format_coaching
+
     return {
         "id": record.id,
         "digibank_id": record.digibank,
@@ -324,11 +351,14 @@ def to_columns(record: SiteRecord) -> dict[str, Any]:
         "notes": record.notes,
         "last_checked": record.last_checked,
         "stops": [format_stop(s) for s in record.stops],
+        "coaching": format_coaching(record.coaching),
     }
 
 
 def from_columns(columns: dict[str, Any], digibank_name: str) -> SiteRecord:
     """Back from trusted database columns (validated when they were imported)."""
+    from flows.availability import parse_coaching
+
     return SiteRecord(
         id=columns["id"],
         digibank=columns["digibank_id"],
@@ -354,4 +384,5 @@ def from_columns(columns: dict[str, Any], digibank_name: str) -> SiteRecord:
         notes=columns["notes"] or "",
         last_checked=columns["last_checked"],
         stops=tuple(parse_stop(s) for s in columns["stops"] or ()),
+        coaching=parse_coaching(columns.get("coaching")),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from bot.config import Settings
 from bot.delivery import RetryPolicy
 from bot.emulator import BotApiEmulator
 from bot.service import BotService, Tuning
+from storage.models import utcnow
 
 ADMIN_ID = 1_999_999
 FAST = Tuning(
@@ -38,7 +40,7 @@ async def start_bot(emu: BotApiEmulator, database_url: str) -> AsyncIterator[Sta
     """Start a bot service on the emulator; several may be started (a restart) in one test."""
     running: list[BotService] = []
 
-    async def start(**overrides: Any) -> BotService:
+    async def start(clock: Callable[[], datetime] | None = None, **overrides: Any) -> BotService:
         settings = Settings(
             bot_token=emu.token,
             api_base_url=emu.base_url,
@@ -46,7 +48,7 @@ async def start_bot(emu: BotApiEmulator, database_url: str) -> AsyncIterator[Sta
             port=0,
             admin_ids=frozenset({ADMIN_ID}),
         )
-        service = BotService(dataclasses.replace(settings, **overrides), FAST)
+        service = BotService(dataclasses.replace(settings, **overrides), FAST, clock or utcnow)
         await service.start()
         running.append(service)
         return service

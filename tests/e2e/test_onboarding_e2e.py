@@ -23,6 +23,8 @@ async def test_onboarding_in_dutch(emu, start_bot):
     labels = [row[0]["text"] for row in menu["reply_markup"]["inline_keyboard"]]
     assert labels == [
         "📍 Zoek een digibank",
+        "📅 Hulp afspreken",
+        "🗓️ Mijn afspraken",
         "❓ Hulp",
         "👤 Met een mens praten",
         "🌐 Taal",
