@@ -102,9 +102,9 @@ async def prompt(ctx: Context) -> list[Action]:
     data = ctx.state.data or {}
     if step == "where":
         return [nearest.ask_where(ctx)]
-    if step in ("day", "time", "confirm") and data.get("site"):
-        site = (await site_index(ctx.repos)).by_id(data["site"])
-        if site is not None and site.coaching is not None:
+    if step in ("day", "time", "confirm"):
+        site = await _chosen_site(ctx)
+        if site is not None:
             if step == "time" and data.get("day"):
                 return await _ask_time(ctx, site, date.fromisoformat(data["day"]))
             if step == "confirm" and data.get("start"):
@@ -248,15 +248,19 @@ async def _ask_day(ctx: Context, site: SiteRecord) -> list[Action]:
     return [Reply(text, buttons=(*rows, menu.home_row()))]
 
 
-async def _day_chosen(ctx: Context, value: str) -> list[Action] | None:
+async def _chosen_site(ctx: Context) -> SiteRecord | None:
+    """The site this dialogue chose, if it (still) takes bookings."""
     site = (await site_index(ctx.repos)).by_id((ctx.state.data or {}).get("site") or "")
+    return site if site is not None and site.coaching is not None else None
+
+
+async def _day_chosen(ctx: Context, value: str) -> list[Action] | None:
     try:
         day = date.fromisoformat(value)
     except ValueError:
         return None
-    if site is None or site.coaching is None:
-        return None
-    return await _ask_time(ctx, site, day)
+    site = await _chosen_site(ctx)
+    return await _ask_time(ctx, site, day) if site is not None else None
 
 
 async def _ask_time(ctx: Context, site: SiteRecord, day: date) -> list[Action]:
@@ -276,8 +280,8 @@ async def _ask_time(ctx: Context, site: SiteRecord, day: date) -> list[Action]:
 
 
 async def _time_chosen(ctx: Context, stamp: int) -> list[Action] | None:
-    site = (await site_index(ctx.repos)).by_id((ctx.state.data or {}).get("site") or "")
-    if site is None or site.coaching is None:
+    site = await _chosen_site(ctx)
+    if site is None:
         return None
     starts_at = datetime.fromtimestamp(stamp, tz=UTC)
     return await _ask_confirm(ctx, site, starts_at)
@@ -312,7 +316,7 @@ async def _ask_confirm(ctx: Context, site: SiteRecord, starts_at: datetime) -> l
 
 async def _confirm(ctx: Context) -> list[Action] | None:
     data = ctx.state.data or {}
-    site = (await site_index(ctx.repos)).by_id(data.get("site") or "")
+    site = await _chosen_site(ctx)
     if site is None or site.coaching is None or not data.get("start"):
         return None
     rules = site.coaching

@@ -49,15 +49,7 @@ class BookingRepository:
         """A place in the slot, or None when all `capacity` places are taken. Each attempt
         is a savepoint: a place taken meanwhile by another transaction makes the unique
         index refuse ours, and the next place is tried."""
-        taken = set(
-            await self.session.scalars(
-                select(Booking.place).where(
-                    Booking.site_id == site_id,
-                    Booking.starts_at == starts_at,
-                    Booking.status != "cancelled",
-                )
-            )
-        )
+        taken = await self._places_taken(site_id, starts_at)
         for place in range(1, capacity + 1):
             if place in taken:
                 continue
@@ -77,22 +69,21 @@ class BookingRepository:
                 async with self.session.begin_nested():
                     self.session.add(booking)
             except IntegrityError:
-                if not await self._place_taken(site_id, starts_at, place):
+                if place not in await self._places_taken(site_id, starts_at):
                     raise  # another constraint (a site or user that is gone): not a race
                 continue  # someone else's since we looked
             return booking
         return None
 
-    async def _place_taken(self, site_id: str, starts_at: datetime, place: int) -> bool:
-        found = await self.session.scalar(
-            select(Booking.id).where(
+    async def _places_taken(self, site_id: str, starts_at: datetime) -> set[int]:
+        found = await self.session.scalars(
+            select(Booking.place).where(
                 Booking.site_id == site_id,
                 Booking.starts_at == starts_at,
-                Booking.place == place,
                 Booking.status != "cancelled",
             )
         )
-        return found is not None
+        return set(found)
 
     async def upcoming_of(self, citizen_id: int, now: datetime) -> list[Booking]:
         """The citizen's appointments that have not begun, soonest first."""

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.service import BotService
 from storage.db import Database
 from storage.models import Booking, OutboxMessage, Site
 from storage.seeding import load_seed_if_empty
@@ -49,6 +50,17 @@ async def book(ann: Citizen) -> None:
     assert "13:00" in texts(confirmation)
 
 
+async def booked(emu, start_bot, database_url: str) -> tuple[BotService, Clock, Citizen]:
+    """A running bot at START and a citizen who booked Tuesday 13:00."""
+    await prepare(database_url)
+    clock = Clock(START)
+    service = await start_bot(clock=clock)
+    ann = Citizen(emu)
+    await ann.onboard()
+    await book(ann)
+    return service, clock, ann
+
+
 async def rows(database_url: str) -> list[OutboxMessage]:
     db = Database(database_url)
     try:
@@ -81,12 +93,7 @@ def reminders_seen(emu, ann: Citizen) -> list[str]:
 
 
 async def test_restart_between_booking_and_reminder_sends_it_once(emu, start_bot, database_url):
-    await prepare(database_url)
-    clock = Clock(START)
-    service = await start_bot(clock=clock)
-    ann = Citizen(emu)
-    await ann.onboard()
-    await book(ann)
+    service, clock, ann = await booked(emu, start_bot, database_url)
     assert len(await rows(database_url)) == 2
     await service.stop()
 
@@ -109,12 +116,7 @@ async def test_restart_between_booking_and_reminder_sends_it_once(emu, start_bot
 
 
 async def test_reminder_answer_is_recorded_and_cancel_drops_the_rest(emu, start_bot, database_url):
-    await prepare(database_url)
-    clock = Clock(START)
-    service = await start_bot(clock=clock)
-    ann = Citizen(emu)
-    await ann.onboard()
-    await book(ann)
+    service, clock, ann = await booked(emu, start_bot, database_url)
     clock.now = SLOT - timedelta(hours=24)
     await service.outbox.drain()
     await ann.replies(1)
@@ -129,12 +131,7 @@ async def test_reminder_answer_is_recorded_and_cancel_drops_the_rest(emu, start_
 
 
 async def test_a_user_who_blocked_the_bot_is_recorded_once(emu, start_bot, database_url):
-    await prepare(database_url)
-    clock = Clock(START)
-    service = await start_bot(clock=clock)
-    ann = Citizen(emu)
-    await ann.onboard()
-    await book(ann)
+    service, clock, ann = await booked(emu, start_bot, database_url)
     emu.block(ann.id)
     clock.now = SLOT - timedelta(hours=1)  # both reminders due at once
     await service.outbox.drain()
