@@ -351,16 +351,19 @@ async def burst(
 # --- the bots -------------------------------------------------------------------------------
 
 
+def bench_settings(emu: BotApiEmulator, database_url: str, **overrides: Any) -> Settings:
+    """Our bot on this emulator and database, on a free port."""
+    settings = Settings(
+        bot_token=emu.token, api_base_url=emu.base_url, database_url=database_url, port=0
+    )
+    return dataclasses.replace(settings, **overrides)
+
+
 async def start_bot_service(
     emu: BotApiEmulator, database_url: str, outbox_seconds: float | None
 ) -> BotService:
-    settings = Settings(
-        bot_token=emu.token,
-        api_base_url=emu.base_url,
-        database_url=database_url,
-        port=0,
-        admin_ids=frozenset({ADMIN_ID}),
-    )
+    # Limits are off in the emulator; the echo baseline has no send limiter either.
+    settings = bench_settings(emu, database_url, admin_ids=frozenset({ADMIN_ID}), send_rate=0)
     tuning = Tuning(
         poll_timeout=POLL_TIMEOUT, host="127.0.0.1", run_scheduler=False, publish_commands=False
     )

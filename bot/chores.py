@@ -26,9 +26,10 @@ async def apply_retention(
     retention_days: int,
     case_retention_days: int = 30,
     clock: Callable[[], datetime] = utcnow,
-) -> tuple[int, int, int]:
+) -> tuple[int, int, int, int]:
     """Delete what is past its retention period; returns (users forgotten, update ids
-    pruned, case messages deleted). Old closed cases stay as anonymous statistics."""
+    pruned, case messages deleted, appointments made anonymous). Old closed cases and
+    past appointments stay as anonymous statistics."""
     now = clock()
     async with db.transaction() as session:
         repos = Repositories(session)
@@ -38,13 +39,16 @@ async def apply_retention(
         )
         updates = await repos.updates.prune(now - UPDATE_IDS_KEPT)
         messages = await repos.cases.expire(now - timedelta(days=case_retention_days))
+        bookings = await repos.bookings.anonymise(now - timedelta(days=case_retention_days))
     log.info(
-        "retention: %d users forgotten, %d update ids pruned, %d case messages deleted",
+        "retention: %d users forgotten, %d update ids pruned, %d case messages deleted, "
+        "%d appointments made anonymous",
         users,
         updates,
         messages,
+        bookings,
     )
-    return users, updates, messages
+    return users, updates, messages, bookings
 
 
 async def apply_queue_rules(
@@ -93,7 +97,7 @@ def start_scheduler(
             seconds=outbox_seconds,
             id="outbox",
             coalesce=True,
-            max_instances=1,
+            max_instances=2,  # a wake-up during a long drain returns at once (OutboxSender.wake)
             misfire_grace_time=60,
         )
     if retention is None:

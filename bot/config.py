@@ -45,6 +45,7 @@ class Settings:
     escalate_minutes: int = 60
     inactive_case_days: int = 7
     reminder_hours: tuple[int, ...] = (24, 2)
+    send_rate: int = 28  # messages a second to all chats together; Telegram allows about 30
 
     @property
     def playground(self) -> bool:
@@ -158,4 +159,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         inactive_case_days=_int("INACTIVE_CASE_DAYS", get("INACTIVE_CASE_DAYS") or "7", 1, 365),
         reminder_hours=_hours_list("REMINDER_HOURS", get("REMINDER_HOURS") or "24,2"),
+        send_rate=_int("SEND_RATE", get("SEND_RATE") or "28", 0, 1000),
     )

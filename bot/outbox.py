@@ -103,6 +103,7 @@ class Claimed:
     source: tuple[int | None, int | None]
     attempts: int
     not_after: datetime | None = None
+    booking_id: int | None = None
 
     @classmethod
     def of(cls, row: OutboxMessage) -> Claimed:
@@ -114,6 +115,7 @@ class Claimed:
             (row.source_chat_id, row.source_message_id),
             row.attempts,
             row.not_after,
+            row.booking_id,
         )
 
 
@@ -176,24 +178,36 @@ class OutboxSender:
             else:
                 await self._attempt(row.id, row.chat_id)
 
-    async def drain(self, limit: int = 1000, chats_at_once: int = 16) -> int:
+    async def drain(self, batch: int = 1000, chats_at_once: int = 16) -> int:
         """Send what is due; the periodic job. Chats are served side by side, each in
-        order. Returns how many rows were due."""
-        if self._draining.locked():
-            return 0
-        async with self._draining:
-            async with self.db.transaction() as session:
-                due = await Repositories(session).outbox.due_by_chat(self.clock(), limit)
+        order, batch after batch until nothing is due (a backlog of reminders goes out at
+        the rate limit, without waiting for the next wake-up between batches). Returns
+        how many rows were due."""
+        async with self._draining:  # after a drain under way: what is due now goes too
+            total = 0
             gate = asyncio.Semaphore(chats_at_once)
 
-            async def serve(chat_id: int, first_row: int) -> None:
+            async def serve(chat_id: int, first_row: int) -> bool:
                 async with gate:
-                    await self._attempt(first_row, chat_id)  # goes on with the chat's next
+                    return await self._attempt(first_row, chat_id)  # goes on with the next
 
-            await asyncio.gather(*(serve(chat, rows[0]) for chat, rows in due.items()))
-            return sum(len(rows) for rows in due.values())
+            while True:
+                async with self.db.transaction() as session:
+                    due = await Repositories(session).outbox.due_by_chat(self.clock(), batch)
+                served = await asyncio.gather(*(serve(chat, rows[0]) for chat, rows in due.items()))
+                count = sum(len(rows) for rows in due.values())
+                total += count
+                # A short batch was the last; a batch with nothing claimable (held by
+                # another process) would only come back the same.
+                if count < batch or not any(served):
+                    return total
 
-    async def _attempt(self, row_id: int, chat_id: int) -> None:
+    async def wake(self) -> int:
+        """The periodic job: drain, unless a drain (a long backlog) is still under way."""
+        return 0 if self._draining.locked() else await self.drain()
+
+    async def _attempt(self, row_id: int, chat_id: int) -> bool:
+        """Claim and send a row (and the chat's next ones); False when it was not ours."""
         # One sender per chat in this process: a row that waits for an older one to the
         # same chat is claimed after that one settled, never missed in between (the
         # periodic drain covers other processes).
@@ -201,8 +215,10 @@ class OutboxSender:
             async with self.db.transaction() as session:
                 row = await Repositories(session).outbox.claim(row_id, self.clock(), HOLD)
                 claimed = Claimed.of(row) if row is not None else None
-            if claimed is not None:  # else: sent, someone else's, not due, or behind another
-                await self._go_on(claimed)
+            if claimed is None:  # sent, someone else's, not due, or behind another
+                return False
+            await self._go_on(claimed)
+            return True
 
     async def _go_on(self, claimed: Claimed | None) -> None:
         """Send a claimed row, then the next due messages to the same chat (ones that could
@@ -215,6 +231,11 @@ class OutboxSender:
         payload = dict(claimed.payload)
         if claimed.not_after is not None and self.clock() >= claimed.not_after:
             return None  # a reminder that fell due while we were down: too late now
+        if claimed.booking_id is not None:
+            async with self.db.transaction() as session:
+                repos = Repositories(session)
+                if await repos.outbox.superseded(claimed.row_id, claimed.booking_id, self.clock()):
+                    return None
         if not (payload.get("while_waiting") or payload.get("topic_case")):
             return payload
         async with self.db.transaction() as session:

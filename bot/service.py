@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Update
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot import chores, commands
 from bot.config import Settings
@@ -35,6 +35,7 @@ from storage.models import utcnow
 from storage.seeding import load_seed_if_empty
 
 log = logging.getLogger(__name__)
+SLACK = 1.5  # messages the send limiter's bucket holds (see send_limiter)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
@@ -48,6 +49,18 @@ class Tuning:
     run_scheduler: bool = True  # the daily retention job
     publish_commands: bool = True
     outbox_seconds: float = 5.0  # how often refused messages to other chats are retried
+
+
+def send_limiter(per_second: int) -> AIORateLimiter:
+    """Every Bot API call to a chat waits its turn, evenly spaced, so a backlog (10,000
+    reminders) goes out at the rate without a 429 from Telegram's sliding one-second
+    window. The bucket holds one and a half messages: a wake-up that came late (the event
+    loop was busy) is made up for at the next message, so the average stays at
+    `per_second`, yet at most half a message goes out ahead of the even pace. Groups keep
+    PTB's 20 a minute. A 429 that still comes is left to our own retry (max_retries=0)."""
+    return AIORateLimiter(
+        overall_max_rate=SLACK, overall_time_period=SLACK / per_second, max_retries=0
+    )
 
 
 class BotService:
@@ -94,14 +107,16 @@ class BotService:
             base_url = self.web_url
             self.emulator.set_base_url(base_url)
 
-        self.application = (
+        builder = (
             Application.builder()
             .token(token)
             .base_url(f"{base_url}/bot")
             .base_file_url(f"{base_url}/file/bot")
             .concurrent_updates(ChatOrderedProcessor(self.locks))
-            .build()
         )
+        if settings.send_rate:
+            builder = builder.rate_limiter(send_limiter(settings.send_rate))
+        self.application = builder.build()
         await self.application.initialize()
         bot = self.application.bot
         flow_settings = FlowSettings(
@@ -150,7 +165,7 @@ class BotService:
             self.db,
             settings.timezone,
             retention if self.tuning.run_scheduler else None,
-            self.outbox.drain,
+            self.outbox.wake,
             self.tuning.outbox_seconds,
             functools.partial(
                 chores.apply_queue_rules, self.db, flow_settings, self.outbox, clock=self.clock

@@ -9,6 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+MAX_TEXT = 4096  # Telegram's limit for one message, in UTF-16 code units
+
+
+def utf16_len(text: str) -> int:
+    """Telegram counts UTF-16 code units (an emoji is often two); counting the HTML tags
+    too keeps us on the safe side."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
 
 @dataclass(frozen=True)
 class Button:

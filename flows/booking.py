@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from datetime import UTC, date, datetime, timedelta
 
-from flows import callbacks, menu, nearest
+from flows import callbacks, cases, menu, nearest
 from flows.actions import (
     Action,
     Button,
@@ -37,7 +37,7 @@ from flows.i18n import (
     use_locale,
 )
 from flows.site_index import site_index
-from storage.models import Booking
+from storage.models import Booking, Case
 from storage.site_schema import SiteRecord
 
 FLOW = "book"
@@ -86,7 +86,7 @@ def _booking_button(label: str, value: str) -> Button:
 
 async def start(ctx: Context, site_id: str | None = None) -> list[Action]:
     """'Book coaching': the topic first (a site card may have chosen the site)."""
-    ctx.ask(FLOW, "topic", site=site_id, move=None)
+    ctx.ask(FLOW, "topic", site=site_id, move=None, case=None)
     return await prompt(ctx)
 
 
@@ -136,6 +136,9 @@ async def on_button(ctx: Context, value: str) -> list[Action] | None:
     if place is not None:
         return await _sites_near(ctx, place.latitude, place.longitude)
     if value == "retype":
+        return await prompt(ctx)
+    if value == "elsewhere":
+        ctx.ask(FLOW, "where")
         return await prompt(ctx)
     if kind == "site":
         return await _site_chosen(ctx, rest)
@@ -287,8 +290,13 @@ async def _time_chosen(ctx: Context, stamp: int) -> list[Action] | None:
     return await _ask_confirm(ctx, site, starts_at)
 
 
+def when_text(moment: datetime) -> str:
+    """'Tuesday 2 March at 13:00', in the current language."""
+    return _("{day} at {time}").format(day=format_day(moment), time=format_time(moment))
+
+
 def _summary(topic: str, site: SiteRecord, starts_at: datetime) -> str:
-    when = _("{day} at {time}").format(day=format_day(starts_at), time=format_time(starts_at))
+    when = when_text(starts_at)
     return "\n".join(
         (
             f"📋 {topic_name(topic)}",
@@ -343,6 +351,7 @@ async def _confirm(ctx: Context) -> list[Action] | None:
             slot.minutes,
             slot.capacity,
             ctx.now,
+            case_id=data.get("case") if isinstance(data.get("case"), int) else None,
         )
     if booking is None:
         ctx.ask(FLOW, "day", page=0)
@@ -350,9 +359,10 @@ async def _confirm(ctx: Context) -> list[Action] | None:
         return [Reply(note), *await _ask_day(ctx, site)]
     actions: list[Action] = []
     if moving is not None:
-        actions += await _cancel(ctx, moving, tell_citizen=False)
+        actions += await _cancel(ctx, moving, tell_citizen=False, moved_to=booking)
     ctx.finish()
-    return actions + _confirmation(ctx, booking, site) + _reminders(ctx, booking, site)
+    actions += _confirmation(ctx, booking, site) + reminders(ctx, booking, site)
+    return actions + await _tell_helper(ctx, booking, site)
 
 
 async def _own_booking(ctx: Context, booking_id: object) -> Booking | None:
@@ -380,6 +390,7 @@ def _confirmation(ctx: Context, booking: Booking, site: SiteRecord) -> list[Acti
         booking.id,
         booking.starts_at,
         booking.minutes,
+        ctx.now,
         summary=_("Digibank: {topic}").format(topic=topic_name(booking.topic)),
         location=f"{site.name}, {site.address}",
         description=_("Please bring: {bring}.").format(bring=bring_text(booking.topic)),
@@ -415,7 +426,7 @@ def reminder_due(starts_at: datetime, hours: int) -> datetime:
     return starts_at - timedelta(hours=hours)
 
 
-def _reminders(ctx: Context, booking: Booking, site: SiteRecord) -> list[Action]:
+def reminders(ctx: Context, booking: Booking, site: SiteRecord) -> list[Action]:
     actions: list[Action] = []
     for hours in ctx.settings.reminder_hours:
         due = reminder_due(booking.starts_at, hours)
@@ -466,6 +477,8 @@ async def on_booking_button(ctx: Context, value: str) -> list[Action] | None:
         return await my_appointments(ctx)
     if kind == "new":
         return await start(ctx)
+    if kind == "offer" and rest.isdigit():
+        return await _offered(ctx, int(rest))
     booking = await _own_booking(ctx, int(rest)) if rest.isdigit() else None
     if booking is None or booking.starts_at <= ctx.now:
         return [Toast(_("⌛ This appointment is no longer open.")), *await my_appointments(ctx)]
@@ -479,7 +492,9 @@ async def on_booking_button(ctx: Context, value: str) -> list[Action] | None:
     return None
 
 
-async def _cancel(ctx: Context, booking: Booking, tell_citizen: bool) -> list[Action]:
+async def _cancel(
+    ctx: Context, booking: Booking, tell_citizen: bool, moved_to: Booking | None = None
+) -> list[Action]:
     """Free the place at once and tell the site's digibuddies."""
     await ctx.repos.bookings.cancel(booking, ctx.now)
     site = (await site_index(ctx.repos)).by_id(booking.site_id)
@@ -493,21 +508,109 @@ async def _cancel(ctx: Context, booking: Booking, tell_citizen: bool) -> list[Ac
             )
         )
     if site is not None:
-        actions += await _tell_staff_cancelled(ctx, booking, site)
+        actions += await _tell_staff_cancelled(ctx, booking, site, moved_to)
     return actions
 
 
-async def _tell_staff_cancelled(ctx: Context, booking: Booking, site: SiteRecord) -> list[Action]:
+async def _tell_staff_cancelled(
+    ctx: Context, booking: Booking, site: SiteRecord, moved_to: Booking | None = None
+) -> list[Action]:
     notes: list[Action] = []
     for profile in await ctx.repos.staff.on_duty_for(site.digibank):
         staff_user = await ctx.repos.users.get(profile.user_id)
         locale = (staff_user.locale if staff_user else None) or ctx.settings.default_locale
         with use_locale(locale):
-            when = _("{day} at {time}").format(
-                day=format_day(booking.starts_at), time=format_time(booking.starts_at)
-            )
-            text = _("📅 Cancelled: {topic}, {when}, {site}. The place is free again.").format(
-                topic=topic_name(booking.topic), when=when, site=html.escape(site.name)
-            )
-        notes.append(Notify(profile.user_id, text))
+            details = {
+                "topic": topic_name(booking.topic),
+                "when": when_text(booking.starts_at),
+                "site": html.escape(site.name),
+            }
+            if moved_to is None:
+                text = _("📅 Cancelled: {topic}, {when}, {site}. The place is free again.")
+            else:
+                details["new_when"] = when_text(moved_to.starts_at)
+                text = _("🔁 Moved: {topic}, {site}, from {when} to {new_when}.")
+        notes.append(Notify(profile.user_id, text.format(**details)))
     return notes
+
+
+async def before_forget(ctx: Context) -> list[Action]:
+    """/forget deletes the citizen's appointments: the sites' digibuddies are told that
+    those places are free again."""
+    index = await site_index(ctx.repos)
+    told: list[Action] = []
+    for booking in await ctx.repos.bookings.upcoming_of(ctx.user.id, ctx.now):
+        site = index.by_id(booking.site_id)
+        if site is not None:
+            told += await _tell_staff_cancelled(ctx, booking, site)
+    return told
+
+
+def no_booking_sites() -> Reply:
+    """For staff: their digibank has no coaching hours yet."""
+    text = _("😕 No site of your digibank takes bookings yet. Organisers add hours with /sites.")
+    return Reply(text, buttons=(menu.home_row(),))
+
+
+# --- offered by a digibuddy from a case ----------------------------------------------------------
+
+
+def _offered_sites(index_sites: list[SiteRecord], case: Case) -> list[SiteRecord]:
+    here = [s for s in index_sites if s.digibank == case.digibank_id and _books(s, case.topic)]
+    return sorted(here, key=lambda s: s.name.casefold())
+
+
+async def offer(ctx: Context) -> list[Action]:
+    """/offer: a digibuddy helping someone sends them a button to book coaching."""
+    return await cases.on_current(ctx, offer_for)
+
+
+async def offer_for(ctx: Context, case: Case) -> list[Action]:
+    if case.citizen_id is None or case.status == "closed":
+        return [Reply(_("⚠️ This person is no longer here."))]
+    if not _offered_sites((await site_index(ctx.repos)).sites, case):
+        return [no_booking_sites()]
+    citizen = await ctx.repos.users.get(case.citizen_id)
+    with use_locale((citizen.locale if citizen else None) or case.locale):
+        text = _(
+            "📅 Your digibuddy suggests help in person: one to one, at the digibank, "
+            "for free.\nDo you want to choose a time?"
+        )
+        buttons = ((_booking_button(_("📅 Choose a time"), f"offer.{case.id}"),),)
+        note = Notify(case.citizen_id, text, buttons)
+    sent = _("📅 Sent to question #{id}: a button to book a time. Once booked, it is in /agenda.")
+    return [Reply(sent.format(id=case.id)), note]
+
+
+async def _offered(ctx: Context, case_id: int) -> list[Action]:
+    """The citizen taps "Choose a time": topic and digibank come from their question."""
+    case = await ctx.repos.cases.get(case_id)
+    if case is None or case.citizen_id != ctx.user.id:
+        return [Toast(_("⌛ This button has expired.")), *menu.main_menu(ctx)]
+    ctx.ask(FLOW, "site", topic=case.topic, case=case.id, site=None, move=None)
+    here = _offered_sites((await site_index(ctx.repos)).sites, case)
+    if len(here) == 1:
+        return await _site_chosen(ctx, here[0].id) or []
+    if not here:
+        ctx.ask(FLOW, "where")
+        return await prompt(ctx)
+    rows = [(ctx.step_button(site.name, f"site.{site.id}"),) for site in here]
+    rows.append((ctx.step_button(_("📍 Somewhere else"), "elsewhere"),))
+    text = _("🏢 Which place suits you best?")
+    return [Reply(text, buttons=(*rows, menu.home_row()))]
+
+
+async def _tell_helper(ctx: Context, booking: Booking, site: SiteRecord) -> list[Action]:
+    """A booking made from a digibuddy's offer: that digibuddy hears of it."""
+    case = await ctx.repos.cases.get(booking.case_id) if booking.case_id else None
+    if case is None or case.assignee_id is None:
+        return []
+    helper = await ctx.repos.users.get(case.assignee_id)
+    with use_locale((helper.locale if helper else None) or ctx.settings.default_locale):
+        text = _("📅 Question #{id} booked: {topic}, {when}, {site}.").format(
+            id=case.id,
+            topic=topic_name(booking.topic),
+            when=when_text(booking.starts_at),
+            site=html.escape(site.name),
+        )
+    return [Notify(case.assignee_id, text)]

@@ -15,6 +15,7 @@ def booking_ics(
     booking_id: int,
     starts_at: datetime,
     minutes: int,
+    made_at: datetime,
     summary: str,
     location: str,
     description: str,
@@ -26,7 +27,7 @@ def booking_ics(
     local = starts_at.astimezone(BRUSSELS)
     event = Event()
     event.add("uid", f"booking-{booking_id}@digibank-helpdesk")
-    event.add("dtstamp", datetime.now(tz=BRUSSELS))
+    event.add("dtstamp", made_at.astimezone(BRUSSELS))
     event.add("dtstart", local)
     event.add("dtend", local + timedelta(minutes=minutes))
     event.add("summary", summary)

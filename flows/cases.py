@@ -569,7 +569,7 @@ TRANSFER_FLOW = "transfer"
 
 async def transfer(ctx: Context) -> list[Action]:
     """/transfer: hand the current case to another digibuddy or another digibank."""
-    return await _on_current(ctx, _ask_transfer)
+    return await on_current(ctx, _ask_transfer)
 
 
 async def _ask_transfer(ctx: Context, case: Case) -> list[Action]:
@@ -682,7 +682,7 @@ async def my_cases(ctx: Context) -> list[Action]:
     return [Reply(_("📂 Your questions. Tap one to write to that person."), buttons=rows)]
 
 
-async def _on_current(
+async def on_current(
     ctx: Context, act: Callable[[Context, Case], Awaitable[list[Action]]]
 ) -> list[Action]:
     """A staff command about the case this digibuddy is helping with now."""
@@ -705,7 +705,7 @@ async def _current(ctx: Context) -> Case | None:
 
 
 async def close(ctx: Context) -> list[Action]:
-    return await _on_current(ctx, close_case)
+    return await on_current(ctx, close_case)
 
 
 async def close_case(ctx: Context, case: Case) -> list[Action]:
@@ -739,7 +739,7 @@ async def from_topic(ctx: Context, event: events.Event, thread_id: int, bank: st
 
 
 async def release(ctx: Context) -> list[Action]:
-    return await _on_current(ctx, _release)
+    return await on_current(ctx, _release)
 
 
 async def _release(ctx: Context, case: Case) -> list[Action]:
@@ -758,7 +758,7 @@ async def _release(ctx: Context, case: Case) -> list[Action]:
 
 
 async def note(ctx: Context, text: str) -> list[Action]:
-    return await _on_current(ctx, functools.partial(_note, text=text))
+    return await on_current(ctx, functools.partial(_note, text=text))
 
 
 async def _note(ctx: Context, case: Case, text: str) -> list[Action]:

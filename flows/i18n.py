@@ -152,6 +152,11 @@ def format_number(value: float | int) -> str:
     return babel_numbers.format_decimal(value, locale=_babel_locale())
 
 
+def format_percent(share: float) -> str:
+    """0.2 → '20 %' (nl), '20 %' (fr), '20%' (en): Babel's pattern for the locale."""
+    return babel_numbers.format_percent(share, locale=_babel_locale())
+
+
 def format_distance(kilometres: float) -> str:
     """'350 m' below one kilometre, else '2,4 km' (one decimal under 10 km), in local units."""
     if kilometres < 1:

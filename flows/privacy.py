@@ -41,6 +41,11 @@ async def show_privacy(ctx: Context, finish: bool = True) -> list[Action]:
         "💬 When you talk to a person, we keep that chat for {days} days so the digibuddy "
         "can help you. Then we delete it. Only the digibuddies of your digibank see it."
     ).format(days=ctx.settings.case_retention_days)
+    text += "\n\n" + _(
+        "📅 When you book help, we save the place, the time, the topic and your language, "
+        "so the digibuddies can expect you. {days} days after the appointment, we remove "
+        "your Telegram number from it. What is left only counts how many people came."
+    ).format(days=ctx.settings.case_retention_days)
     if not finish:
         return [Reply(text)]
     ctx.finish()
@@ -66,9 +71,9 @@ async def ask_forget(ctx: Context) -> list[Action]:
 
 async def on_button(ctx: Context, value: str) -> list[Action] | None:
     if value == "yes":
-        from flows import cases
+        from flows import booking, cases
 
-        told = await cases.before_forget(ctx)
+        told = await cases.before_forget(ctx) + await booking.before_forget(ctx)
         await ctx.repos.users.forget(ctx.user.id)
         ctx.forgotten = True
         done = _("✅ Done. We deleted everything we had about you.\nSend /start to begin again.")

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from flows import (
+    agenda,
     booking,
     callbacks,
     cases,
@@ -61,6 +62,7 @@ STEPLESS_BUTTONS: dict[str, Callable[[Context, str], Awaitable[list[Action] | No
     nearest.SITE: nearest.on_site_button,
     cases.CASE: cases.on_case_button,
     booking.BOOKING: booking.on_booking_button,
+    agenda.AGENDA: agenda.on_button,
 }
 
 # Commands that work before the privacy notice is accepted.
@@ -146,6 +148,8 @@ async def _command(event: events.Command, ctx: Context) -> list[Action]:
         "release": cases.release,
         "transfer": cases.transfer,
         "stats": stats.show,
+        "agenda": agenda.show,
+        "offer": booking.offer,
     }
     if name == "cancel":
         if not ctx.onboarded:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from flows import cases, events
+from flows import booking, cases, events
 from flows.actions import Action, Reply
 from flows.context import Context
 from flows.i18n import _
@@ -34,7 +34,8 @@ async def _command(event: events.Command, ctx: Context) -> list[Action]:
     if event.name == "unlinkgroup" and ctx.role == "admin":
         await ctx.repos.staff_groups.unlink(event.sender.chat_id)
         return [Reply(_("✅ This group no longer gets questions."))]
-    if event.name == "close" and event.sender.thread_id is not None:
+    in_topic = {"close": cases.close_case, "offer": booking.offer_for}
+    if event.name in in_topic and event.sender.thread_id is not None:
         group = await ctx.repos.staff_groups.of_chat(event.sender.chat_id)
         case = (
             await ctx.repos.cases.in_topic(event.sender.thread_id, group.digibank_id)
@@ -42,7 +43,7 @@ async def _command(event: events.Command, ctx: Context) -> list[Action]:
             else None
         )
         if case is not None and ctx.role in cases.STAFF:
-            return await cases.close_case(ctx, case)
+            return await in_topic[event.name](ctx, case)
     return []
 
 

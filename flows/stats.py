@@ -1,9 +1,10 @@
 """/stats for organisers and admins: the questions to a person over the last 7 and 30 days,
 per digibank and per site: how many came in and were closed, how long people waited for
-a digibuddy and for the first answer (medians), and the ratings.
+a digibuddy and for the first answer (medians), and the ratings. A second message gives
+the coaching appointments of the last 30 days: who came, who did not, the no-show rate.
 
-Organisers see their own digibank(s), admins every digibank. One message, short lines
-for a phone; when it would be too long for Telegram, the last sites are left out and a
+Organisers see their own digibank(s), admins every digibank. Short lines for a phone;
+when the questions would be too long for one message, the last sites are left out and a
 line says how many.
 """
 
@@ -14,20 +15,22 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from flows import menu, staff
-from flows.actions import Action, Reply
+from flows.actions import MAX_TEXT, Action, Reply, utf16_len
 from flows.context import Context
-from flows.i18n import N_, _, format_day, format_number, format_time, ngettext
-from storage.statistics import NO_FIGURES, CaseReport, CaseStatistics, Figures
+from flows.i18n import N_, _, format_day, format_number, format_percent, format_time, ngettext
+from storage.statistics import (
+    NO_FIGURES,
+    AppointmentFigures,
+    CaseReport,
+    CaseStatistics,
+    Figures,
+    appointment_figures,
+)
 
 ROLES = ("organiser", "admin")
 PERIODS = ((7, N_("Last 7 days")), (30, N_("Last 30 days")))
-MAX_LENGTH = 4096  # Telegram's limit for one message
+APPOINTMENT_DAYS = 30
 NO_DATA = "–"
-
-
-def _utf16_len(text: str) -> int:
-    """Telegram counts UTF-16 code units; counting the tags too keeps us on the safe side."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def format_duration(duration: timedelta | None) -> str:
@@ -123,32 +126,32 @@ def _assemble(head: list[str], banks: list[tuple[str, list[str]]], quiet: list[s
     """Everything that fits in one message. First the head and every digibank's totals,
     then the names of the quiet digibanks, then as many sites as fit, in order; what is
     left out is counted on a last line."""
-    reserve = _utf16_len("\n\n" + _more_sites(99_999) + "\n" + _more_digibanks(99_999))
-    budget = MAX_LENGTH - reserve
-    used = _utf16_len("\n\n".join(head))
+    reserve = utf16_len("\n\n" + _more_sites(99_999) + "\n" + _more_digibanks(99_999))
+    budget = MAX_TEXT - reserve
+    used = utf16_len("\n\n".join(head))
     kept = 0
     for totals, _sites in banks:
-        if used + 2 + _utf16_len(totals) > budget:
+        if used + 2 + utf16_len(totals) > budget:
             break
-        used += 2 + _utf16_len(totals)
+        used += 2 + utf16_len(totals)
         kept += 1
     quiet_shown: list[str] = []
     if kept == len(banks) and quiet:
-        used += 2 + _utf16_len(_quiet_line([]))
+        used += 2 + utf16_len(_quiet_line([]))
         for name in quiet:
-            if used + 2 + _utf16_len(name) > budget:
+            if used + 2 + utf16_len(name) > budget:
                 break
             quiet_shown.append(name)
-            used += 2 + _utf16_len(name)
+            used += 2 + utf16_len(name)
     blocks, left_out = [], 0
     for totals, sites in banks[:kept]:
         shown = [totals]
         for site in sites:
-            if left_out or used + 1 + _utf16_len(site) > budget:
+            if left_out or used + 1 + utf16_len(site) > budget:
                 left_out += 1  # once one is left out, so are the ones after it
                 continue
             shown.append(site)
-            used += 1 + _utf16_len(site)
+            used += 1 + utf16_len(site)
         blocks.append("\n".join(shown))
     if quiet_shown:
         blocks.append(_quiet_line(quiet_shown))
@@ -157,6 +160,38 @@ def _assemble(head: list[str], banks: list[tuple[str, list[str]]], quiet: list[s
     if banks_left_out:
         more.append(_more_digibanks(banks_left_out))
     return "\n\n".join(head + blocks + (["\n".join(more)] if more else []))
+
+
+def _appointment_line(figures: AppointmentFigures) -> str:
+    rate = figures.no_show_rate
+    return _(
+        "✅ {attended} came · 🚫 {no_show} did not come ({rate}) · "
+        "⏳ {unmarked} not marked · ❌ {cancelled} cancelled"
+    ).format(
+        attended=format_number(figures.attended),
+        no_show=format_number(figures.no_show),
+        rate=format_percent(rate) if rate is not None else NO_DATA,
+        unmarked=format_number(figures.unmarked),
+        cancelled=format_number(figures.cancelled),
+    )
+
+
+async def _appointments(ctx: Context, own: list[str] | None) -> str:
+    """Coaching appointments of the last 30 days: who came, and the no-show rate (of the
+    appointments staff marked), one line per digibank that had any."""
+    since = ctx.now - timedelta(days=APPOINTMENT_DAYS)
+    per_bank = await appointment_figures(ctx.repos.session, own, since, ctx.now)
+    title = _("📅 <b>Appointments</b>, last 30 days")
+    if not per_bank:
+        return title + "\n" + _("No appointments.")
+    if own is not None and len(own) == 1:
+        return title + "\n" + _appointment_line(per_bank.get(own[0], AppointmentFigures()))
+    lines = [title]
+    for bank in await ctx.repos.sites.digibanks():
+        if bank.id in per_bank:
+            name = html.escape(bank.name)
+            lines.append(f"🏢 <i>{name}</i>: {_appointment_line(per_bank[bank.id])}")
+    return "\n".join(lines)
 
 
 async def show(ctx: Context) -> list[Action]:
@@ -195,4 +230,7 @@ async def show(ctx: Context) -> list[Action]:
             per_period.append(figures.totals if figures else NO_FIGURES)
         title = f"🏢 <b>{name}</b>"
         banks.append((_block(title, per_period), _site_blocks(reports, bank.digibank_id)))
-    return [Reply(_assemble(head, banks, quiet), buttons=(menu.home_row(),))]
+    return [
+        Reply(_assemble(head, banks, quiet)),
+        Reply(await _appointments(ctx, own), buttons=(menu.home_row(),)),
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -119,3 +119,14 @@ class BookingRepository:
             .order_by(Booking.starts_at, Booking.place)
         )
         return list(found)
+
+    async def anonymise(self, started_before: datetime) -> int:
+        """Retention: appointments that began before this moment lose the link to the
+        person (and their question); they stay as counts for /stats."""
+        result = await self.session.execute(
+            update(Booking)
+            .where(Booking.starts_at < started_before, Booking.citizen_id.is_not(None))
+            .values(citizen_id=None, case_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount

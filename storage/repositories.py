@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from storage.bookings import BookingRepository
 from storage.models import (
     AuditEntry,
+    Booking,
     Case,
     CaseMessage,
     DialogueState,
@@ -79,6 +80,7 @@ class UserRepository:
             delete(Invite).where(or_(Invite.created_by == user_id, Invite.used_by == user_id)),
             delete(StaffMembership).where(StaffMembership.user_id == user_id),
             delete(StaffProfile).where(StaffProfile.user_id == user_id),
+            delete(Booking).where(Booking.citizen_id == user_id),  # their places are free
             delete(CaseMessage).where(
                 CaseMessage.case_id.in_(select(Case.id).where(Case.citizen_id == user_id))
             ),
@@ -588,6 +590,21 @@ class OutboxRepository:
         found = await self.session.scalar(
             select(OutboxMessage.id)
             .where(OutboxMessage.chat_id == chat_id, *_in_line(OutboxMessage, now))
+            .limit(1)
+        )
+        return found is not None
+
+    async def superseded(self, row_id: int, booking_id: int, now: datetime) -> bool:
+        """Is a later reminder of the same booking due too (we were down past both)? Then
+        this one says nothing the later one does not: only the later one is sent."""
+        found = await self.session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.booking_id == booking_id,
+                OutboxMessage.id > row_id,  # written after it: due later
+                *_unsent(),
+                OutboxMessage.next_attempt_at <= now,
+            )
             .limit(1)
         )
         return found is not None

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Case, Digibank, Site
+from storage.models import Booking, Case, Digibank, Site
 
 
 @dataclass(frozen=True)
@@ -204,3 +204,49 @@ class CaseStatistics:
             return {}
         query = select(Site.id, Site.name).where(Site.id.in_(sorted(site_ids)))
         return {site_id: name for site_id, name in await self.session.execute(query)}
+
+
+@dataclass(frozen=True)
+class AppointmentFigures:
+    """Coaching appointments that were due in a period, by what became of them."""
+
+    attended: int = 0
+    no_show: int = 0
+    unmarked: int = 0  # begun, but nobody marked them yet
+    cancelled: int = 0
+
+    @property
+    def no_show_rate(self) -> float | None:
+        """Of the appointments marked by staff, the share nobody came to."""
+        marked = self.attended + self.no_show
+        return self.no_show / marked if marked else None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.attended or self.no_show or self.unmarked or self.cancelled)
+
+
+async def appointment_figures(
+    session: AsyncSession, digibank_ids: Collection[str] | None, since: datetime, until: datetime
+) -> dict[str, AppointmentFigures]:
+    """Per digibank, the appointments that started in [since, until). Counts only."""
+    query = (
+        select(Site.digibank_id, Booking.status, func.count())
+        .join(Site, Site.id == Booking.site_id)
+        .where(Booking.starts_at >= since, Booking.starts_at < until)
+        .group_by(Site.digibank_id, Booking.status)
+    )
+    if digibank_ids is not None:
+        query = query.where(Site.digibank_id.in_(list(digibank_ids)))
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for digibank_id, status, count in await session.execute(query):
+        counts[digibank_id][status] = count
+    return {
+        digibank_id: AppointmentFigures(
+            attended=by_status.get("attended", 0),
+            no_show=by_status.get("no_show", 0),
+            unmarked=by_status.get("booked", 0),
+            cancelled=by_status.get("cancelled", 0),
+        )
+        for digibank_id, by_status in counts.items()
+    }

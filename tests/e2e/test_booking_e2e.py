@@ -133,10 +133,96 @@ async def test_reminder_answer_is_recorded_and_cancel_drops_the_rest(emu, start_
 async def test_a_user_who_blocked_the_bot_is_recorded_once(emu, start_bot, database_url):
     service, clock, ann = await booked(emu, start_bot, database_url)
     emu.block(ann.id)
-    clock.now = SLOT - timedelta(hours=1)  # both reminders due at once
+    clock.now = SLOT - timedelta(hours=23)  # the day-before one is due, the other later
     await service.outbox.drain()
+    clock.now = SLOT - timedelta(hours=1)
     await service.outbox.drain()
     refused = [c for c in emu.failed_calls if c["method"] == "sendMessage"]
     assert len(refused) == 1  # one refusal, no retry storm
     left = await rows(database_url)
     assert all(r.failed_at is not None and r.error == "blocked" for r in left)
+
+
+async def test_a_backlog_of_reminders_goes_out_within_telegrams_limits(
+    emu, start_bot, database_url
+):
+    """70 reminders fall due at once; with Telegram's flood limits on in the emulator
+    (30 a second for the bot), the send limiter spaces them: all arrive, no 429."""
+    from bot.outbox import queue_actions
+    from flows import booking as booking_flow
+    from flows.context import Context, FlowSettings
+    from flows.site_index import site_index
+    from storage.models import DialogueState
+    from storage.repositories import Repositories
+
+    await prepare(database_url)
+    people = range(7_000_001, 7_000_071)
+    db = Database(database_url)
+    try:
+        async with db.transaction() as session:
+            repos = Repositories(session)
+            site = (await site_index(repos)).by_id("leuven-stad")
+            settings = FlowSettings(reminder_hours=(2,))
+            for place, user_id in enumerate(people, start=1):
+                user = await repos.users.touch(user_id, START)
+                user.locale, user.consent_at = "nl", START
+                made = await repos.bookings.book(
+                    user_id, site.id, "email", "nl", SLOT, 30, len(people), START
+                )
+                assert made is not None and made.place == place
+                ctx = Context(repos, user, DialogueState(chat_id=user_id), settings, START)
+                await queue_actions(repos, booking_flow.reminders(ctx, made, site), START)
+    finally:
+        await db.dispose()
+    for user_id in people:
+        emu.add_user("Burger", user_id=user_id)
+        emu.state.private_chat(user_id)  # they wrote to the bot when they booked
+    emu.rate_limit(per_chat_per_second=1, global_per_second=30)
+
+    await start_bot(clock=Clock(SLOT - timedelta(hours=1)))  # the scheduler wakes the sender
+    for user_id in people:
+        [reminder] = await emu.wait_for_bot_messages(user_id, timeout=15)
+        assert reminder["text"].startswith("🔔")
+    assert [c for c in emu.failed_calls if c["status"] == 429] == []
+    assert all(row.sent_at is not None for row in await rows(database_url))
+
+
+async def test_a_digibuddy_offers_a_booking_inside_a_case(emu, start_bot, database_url):
+    """/offer in a question: the citizen gets a button, books Tuesday 13:00 at the
+    digibank's site for the question's topic; the digibuddy hears of it."""
+    from tests.e2e.test_cases_e2e import digibuddy, make_admin, open_case
+
+    await prepare(database_url)
+    await start_bot(clock=Clock(START))
+    sara = await digibuddy(await make_admin(emu), "Sara", 5001)
+    ann = Citizen(emu)
+    await ann.onboard()
+    await open_case(ann)
+    await sara.replies()  # the card
+    await sara.tap("Take", count=2)
+    await ann.replies()  # "Sara helps you now"
+    [sent] = await sara.say("/offer")
+    assert "#1" in sent["text"]
+    [offer] = await ann.replies()
+    assert "Wil je een tijdstip kiezen?" in offer["text"]
+    days = await ann.tap("Kies een tijdstip")  # one Leuven site takes bookings: its days
+    assert "Welke dag" in texts(days)
+    await ann.tap("dinsdag 2 maart")
+    await ann.tap("13:00")
+    confirmation = await ann.tap("✅", count=3)
+    assert "itsme" in texts(confirmation)
+    [told] = await sara.replies()
+    assert "Question #1 booked" in told["text"] and "1:00" in told["text"]
+
+
+async def test_down_past_both_reminders_only_the_later_one_is_sent(emu, start_bot, database_url):
+    service, clock, ann = await booked(emu, start_bot, database_url)
+    await service.stop()
+    clock.now = SLOT - timedelta(hours=1)  # both the 24-hour and the 2-hour one are due
+    service = await start_bot(clock=clock)
+    await service.outbox.drain()
+    await service.outbox.drain()
+    assert len(reminders_seen(emu, ann)) == 1
+    day_before, two_hours = sorted(await rows(database_url), key=lambda r: r.id)
+    assert day_before.sent_at is None and day_before.error == "no longer needed"
+    assert two_hours.sent_at is not None

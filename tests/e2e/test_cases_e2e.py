@@ -54,8 +54,13 @@ async def test_two_digibuddies_take_at_the_same_moment_exactly_one_wins(emu, sta
     # The loser hears "Sara already took it" or, in the same instant, "someone just took it".
     winners = [says for says in (sara_says, tom_says) if "took question #1" not in says]
     assert len(winners) == 1
-    assert "You help with question #1" in texts(
-        emu.bot_messages(sara.id) + emu.bot_messages(tom.id)
+    # The winner's own confirmation may still be on its way (one message at a time).
+    await emu.wait_until(
+        lambda: (
+            "You help with question #1"
+            in texts(emu.bot_messages(sara.id) + emu.bot_messages(tom.id))
+        ),
+        what="the winner's confirmation",
     )
     async with service.db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Case)) == 1

@@ -148,8 +148,11 @@ async def test_cancel_frees_the_place_and_tells_on_duty_staff(sqlite_db, admin):
     assert "⌛" in " ".join(ann.toasts())
 
 
-async def test_move_books_the_new_time_then_frees_the_old_one(sqlite_db):
+async def test_move_books_the_new_time_then_frees_the_old_one(sqlite_db, admin):
+    from tests.flows.test_cases import staff_member
+
     await with_coaching(sqlite_db)
+    sara = await staff_member(admin, sqlite_db, 10, "Sara", bank="leuven")
     ann = await citizen(sqlite_db)
     await book_first_time(ann)
     [old] = await bookings(sqlite_db)
@@ -162,6 +165,9 @@ async def test_move_books_the_new_time_then_frees_the_old_one(sqlite_db):
     assert second.status == "booked"
     assert second.starts_at.astimezone(BRUSSELS).strftime("%a %H:%M") == "Thu 09:30"
     assert len(reminders(ann)) == 2
+    [told] = [a for a in ann.actions if isinstance(a, Notify) and a.chat_id == sara.sender.user_id]
+    assert "Moved" in told.text and "from Tuesday 2 March" in told.text
+    assert "to Thursday 4 March at 9:30" in told.text
 
 
 async def test_at_most_two_upcoming_bookings(sqlite_db):

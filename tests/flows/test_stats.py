@@ -93,9 +93,11 @@ async def history(admin, db):
 async def stats_of(chat: Chat) -> str:
     chat.now = NOW
     await chat.command("stats")
-    [text] = chat.texts()
-    parse_html(text)  # Telegram would accept it
-    assert utf16_len(text) <= 4096
+    text, appointments = chat.texts()  # questions, then coaching appointments
+    for message in (text, appointments):
+        parse_html(message)  # Telegram would accept it
+        assert utf16_len(message) <= 4096
+    assert appointments.startswith(("📅 <b>Appointments</b>", "📅 <b>Afspraken</b>"))
     return text
 
 

@@ -150,7 +150,9 @@ async def test_retention_forgets_inactive_and_unconsented(db):
         (await repos.users.touch(3, now - timedelta(days=10))).consent_at = now
         await repos.users.touch(4, now)
         await repos.updates.claim(77, now - timedelta(days=30))
-    forgotten, pruned, messages = await apply_retention(db, retention_days=365, clock=lambda: now)
+    forgotten, pruned, messages, _anonymised = await apply_retention(
+        db, retention_days=365, clock=lambda: now
+    )
     assert (forgotten, pruned, messages) == (2, 1, 0)
     async with db.transaction() as session:
         ids = set(await session.scalars(select(User.id)))
@@ -173,7 +175,9 @@ async def test_case_retention_keeps_anonymous_statistics(db):
         await repos.cases.add_message(case, "citizen", None, "text", "oud bericht", old)
         await repos.cases.close(case, "citizen", old)
         case.rating = 4
-    *_, deleted = await apply_retention(db, 365, 30, clock=lambda: now)
+    _forgotten, _pruned, deleted, _anonymised = await apply_retention(
+        db, 365, 30, clock=lambda: now
+    )
     assert deleted == 1
     async with db.transaction() as session:
         [kept] = list(await session.scalars(select(Case)))

@@ -1,0 +1,159 @@
+"""/agenda for staff: the coaching appointments at their digibank's sites, two days at a
+time (today and tomorrow first), with topic, language and whether the citizen said they
+will come; once an appointment has begun, buttons mark it attended or no-show.
+
+Citizens are never named here: we keep no names. A time, a topic and a language are
+enough to recognise the person who walks in.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from flows import booking as booking_flow
+from flows import callbacks, menu, staff
+from flows.actions import MAX_TEXT, Action, Button, Reply, Toast, utf16_len
+from flows.availability import BRUSSELS
+from flows.cases import STAFF, topic_name
+from flows.context import Context
+from flows.i18n import _, format_day, format_time, language_name
+from flows.site_index import site_index
+from storage.models import Booking
+from storage.site_schema import SiteRecord
+
+AGENDA = "ag"  # callback namespace: agenda buttons stay valid whatever the step
+DAYS = 2  # days shown at once
+MARKS = {"a": "attended", "n": "no_show"}
+MARK_ROWS = 40  # two buttons a row; Telegram takes at most 100 buttons on a message
+
+
+def _button(label: str, value: str) -> Button:
+    return Button(label, callbacks.encode(AGENDA, value))
+
+
+def _local_day(moment: datetime) -> date:
+    return moment.astimezone(BRUSSELS).date()
+
+
+def _midnight(day: date) -> datetime:
+    """The start of a day in Brussels, as an aware datetime (DST-correct)."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=BRUSSELS)
+
+
+async def _own_sites(ctx: Context) -> dict[str, SiteRecord]:
+    banks = await staff.own_digibanks(ctx)
+    index = await site_index(ctx.repos)
+    return {
+        site.id: site
+        for site in index.sites
+        if site.coaching is not None and (banks is None or site.digibank in banks)
+    }
+
+
+async def show(ctx: Context) -> list[Action]:
+    """/agenda: today and tomorrow."""
+    return await _days(ctx, _local_day(ctx.now))
+
+
+async def _days(ctx: Context, first: date, only_site: str | None = None) -> list[Action]:
+    if ctx.role not in STAFF:
+        return staff.refuse(ctx)
+    sites = await _own_sites(ctx)
+    if only_site is not None:
+        sites = {only_site: sites[only_site]} if only_site in sites else {}
+    if not sites:
+        return [booking_flow.no_booking_sites()]
+    last = first + timedelta(days=DAYS - 1)
+    bookings = await ctx.repos.bookings.agenda(
+        list(sites), _midnight(first), _midnight(last + timedelta(days=1))
+    )
+    by_site: dict[str, list[Booking]] = defaultdict(list)
+    for booking in bookings:
+        by_site[booking.site_id].append(booking)
+    period = _("{first} and {last}").format(first=format_day(first), last=format_day(last))
+    actions: list[Action] = []
+    for site_id, booked in by_site.items():
+        actions += _site_agenda(ctx, sites[site_id], booked)
+    if not actions:
+        actions.append(Reply(_("📭 No appointments on {period}.").format(period=period)))
+    earlier, later = first - timedelta(days=DAYS), first + timedelta(days=DAYS)
+    browse = (
+        _button(_("⬅️ Earlier"), f"from.{earlier.isoformat()}"),
+        _button(_("➡️ Later"), f"from.{later.isoformat()}"),
+    )
+    title = _("📅 Agenda: {period}").format(period=period)
+    actions.append(Reply(title, buttons=(browse, menu.home_row())))
+    return actions
+
+
+def _state(booking: Booking) -> str:
+    if booking.status == "attended":
+        return _("✅ came")
+    if booking.status == "no_show":
+        return _("🚫 did not come")
+    if booking.answer == "coming":
+        return _("👍 said they will come")
+    return _("⏳ not confirmed")
+
+
+def _site_agenda(ctx: Context, site: SiteRecord, booked: list[Booking]) -> list[Action]:
+    """One message per site (more if very long), marking buttons on the last one."""
+    lines, day = [f"📅 <b>{html.escape(site.name)}</b>"], None
+    rows: list[tuple[Button, ...]] = []
+    for booking in booked:
+        if _local_day(booking.starts_at) != day:
+            day = _local_day(booking.starts_at)
+            lines.append(f"\n<b>{format_day(day)}</b>")
+        time = format_time(booking.starts_at)
+        lines.append(
+            f"🕐 {time} · {topic_name(booking.topic)} · "
+            f"{language_name(booking.locale)} · {_state(booking)}"
+        )
+        if booking.status == "booked" and booking.starts_at <= ctx.now:
+            rows.append(
+                (
+                    _button(_("✅ {time} came").format(time=time), f"mark.{booking.id}.a"),
+                    _button(_("🚫 {time} did not come").format(time=time), f"mark.{booking.id}.n"),
+                )
+            )
+    messages, current = [], ""
+    for line in lines:
+        if current and utf16_len(current) + utf16_len(line) + 1 > MAX_TEXT:
+            messages.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    messages.append(current)
+    replies: list[Action] = [Reply(text) for text in messages[:-1]]
+    return [*replies, Reply(messages[-1], buttons=tuple(rows[:MARK_ROWS]))]
+
+
+async def on_button(ctx: Context, value: str) -> list[Action] | None:
+    kind, _sep, rest = value.partition(".")
+    if kind == "from":
+        try:
+            return await _days(ctx, date.fromisoformat(rest))
+        except ValueError:
+            return None
+    if kind == "mark":
+        booking_id, _dot, mark = rest.partition(".")
+        if booking_id.isdigit() and mark in MARKS:
+            return await _mark(ctx, int(booking_id), MARKS[mark])
+    return None
+
+
+async def _mark(ctx: Context, booking_id: int, status: str) -> list[Action]:
+    """Attended or no-show, by staff of the site's digibank, once the appointment began."""
+    if ctx.role not in STAFF:
+        return staff.refuse(ctx)
+    booking = await ctx.repos.bookings.get(booking_id)
+    sites = await _own_sites(ctx)
+    if booking is None or booking.site_id not in sites:
+        return [Toast(_("⌛ This appointment is no longer in your agenda."))]
+    if booking.status == "cancelled" or booking.starts_at > ctx.now:
+        return [Toast(_("⌛ You can mark this once the appointment has begun."), alert=True)]
+    booking.status = status
+    await ctx.repos.audit.record(ctx.user.id, "booking.mark", detail=f"{booking.id} {status}")
+    note = _("✅ Saved: came.") if status == "attended" else _("🚫 Saved: did not come.")
+    return [Toast(note), *await _days(ctx, _local_day(booking.starts_at), booking.site_id)]
