@@ -20,6 +20,7 @@ def test_defaults_need_no_environment():
         "Europe/Brussels",
         8080,
     )
+    assert (settings.reminder_hours, settings.send_rate) == ((24, 2), 28)
 
 
 def test_full_configuration_is_read():
@@ -34,8 +35,12 @@ def test_full_configuration_is_read():
             "ADMIN_TELEGRAM_IDS": " 1, 22 ,333",
             "DEFAULT_LOCALE": "fr",
             "TIMEZONE": "Europe/Paris",
+            "REMINDER_HOURS": "2, 48,2",
+            "SEND_RATE": "0",
         }
     )
+    assert settings.reminder_hours == (48, 2)
+    assert settings.send_rate == 0  # no limiter (a local Bot API server with other limits)
     assert settings.api_base_url == "http://127.0.0.1:8081"
     assert settings.database_url == "postgresql+asyncpg://u:p@db/digibank"
     assert settings.admin_ids == {1, 22, 333}
@@ -56,6 +61,10 @@ def test_full_configuration_is_read():
         ({"ADMIN_TELEGRAM_IDS": "12,abc"}, "ADMIN_TELEGRAM_IDS"),
         ({"DEFAULT_LOCALE": "de"}, "DEFAULT_LOCALE"),
         ({"TIMEZONE": "Mars/Olympus"}, "TIMEZONE"),
+        ({"REMINDER_HOURS": "24,soon"}, "REMINDER_HOURS"),
+        ({"REMINDER_HOURS": "500"}, "REMINDER_HOURS"),
+        ({"SEND_RATE": "fast"}, "SEND_RATE"),
+        ({"SEND_RATE": "-1"}, "SEND_RATE"),
     ],
 )
 def test_bad_values_name_the_variable(env, variable):
