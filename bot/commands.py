@@ -8,20 +8,10 @@ from telegram import Bot, BotCommand
 from telegram.error import TelegramError
 
 from flows.i18n import N_, SUPPORTED_LOCALES, _, use_locale
+from flows.menu import COMMANDS
 
 log = logging.getLogger(__name__)
 
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("menu", N_("Main menu")),
-    ("book", N_("Book help from a digibuddy")),
-    ("appointments", N_("My appointments")),
-    ("help", N_("How does this bot work?")),
-    ("language", N_("Choose another language")),
-    ("privacy", N_("What we save about you")),
-    ("forget", N_("Delete all your data")),
-    ("cancel", N_("Stop what you are doing")),
-    ("start", N_("Start again")),
-)
 DESCRIPTION = N_(
     "Free help with computers, smartphones and online services, from the digibanks "
     "in Flanders and Brussels. Tap Start to begin."

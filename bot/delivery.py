@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 from telegram import (
     Bot,
+    BotCommand,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -25,7 +27,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from flows import actions as act
 
@@ -164,6 +166,8 @@ class Delivery:
                     caption=action.caption,
                     parse_mode=ParseMode.HTML if action.caption else None,
                 )
+            case act.SetCommands():
+                await self._commands(action)
             case act.SendDocument():
                 await call_api(
                     bot.send_document,
@@ -186,6 +190,18 @@ class Delivery:
             reply_markup=markup,
             message_thread_id=thread_id,
         )
+
+    async def _commands(self, action: act.SetCommands) -> None:
+        """Cosmetic: a failure is logged, never shown to anyone."""
+        scope = BotCommandScopeChat(action.chat_id)
+        commands = [BotCommand(name, text) for name, text in action.commands]
+        try:
+            if commands:
+                await call_api(self.bot.set_my_commands, commands, policy=self.policy, scope=scope)
+            else:
+                await call_api(self.bot.delete_my_commands, policy=self.policy, scope=scope)
+        except TelegramError as exc:
+            log.warning("could not set a chat's commands: %s", type(exc).__name__)
 
     async def answer_press(self, callback_query_id: str) -> None:
         """Stop the button's spinner when the flow had nothing to say about it."""

@@ -133,5 +133,24 @@ class EditRelayed:
     caption: bool = False
 
 
-Action = Reply | Notify | Toast | SendVenue | SendDocument | CopyMessage | EditRelayed | CreateTopic
+@dataclass(frozen=True)
+class SetCommands:
+    """The "/" command list of one private chat (staff see theirs); empty: back to the
+    list everybody sees."""
+
+    chat_id: int
+    commands: tuple[tuple[str, str], ...] = ()  # (command, its description, translated)
+
+
+Action = (
+    Reply
+    | Notify
+    | Toast
+    | SendVenue
+    | SendDocument
+    | CopyMessage
+    | EditRelayed
+    | CreateTopic
+    | SetCommands
+)
 OUTBOX = (Notify, CopyMessage, EditRelayed, CreateTopic)  # other chats: written, then sent

@@ -113,6 +113,18 @@ def _nearest(ctx: Context) -> Awaitable[list[Action]]:
     return nearest.start(ctx)
 
 
+# The "/" command list everybody sees (published in every language at start-up).
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("menu", N_("Main menu")),
+    ("book", N_("Book help from a digibuddy")),
+    ("appointments", N_("My appointments")),
+    ("help", N_("How does this bot work?")),
+    ("language", N_("Choose another language")),
+    ("privacy", N_("What we save about you")),
+    ("forget", N_("Delete all your data")),
+    ("cancel", N_("Stop what you are doing")),
+    ("start", N_("Start again")),
+)
 AREAS: list[Area] = [
     Area("find", N_("📍 Find a digibank"), _nearest),
     Area("book", N_("📅 Book help"), _book),

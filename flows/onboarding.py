@@ -12,6 +12,7 @@ from flows.actions import Action, Reply
 from flows.context import Context
 from flows.i18n import SUPPORTED_LOCALES, _, language_name, resolve_locale, use_locale
 from flows.privacy import retention_period
+from flows.staff import STAFF_ROLES, command_menu
 
 FLOW = "onboarding"
 LANGUAGE_FLOW = "language"
@@ -97,10 +98,11 @@ def privacy_notice(ctx: Context) -> list[Action]:
 async def choose_language(ctx: Context, locale: str) -> list[Action]:
     ctx.user.locale = locale
     with use_locale(locale):  # from here on, answer in the new language
+        staff_menu = [command_menu(ctx.user.id, ctx.role)] if ctx.role in STAFF_ROLES else []
         if ctx.state.flow == LANGUAGE_FLOW or ctx.onboarded:
             intro = _("✅ I will talk to you in {language}.").format(language=language_name(locale))
-            return menu.main_menu(ctx, intro=intro)
-        return privacy_notice(ctx)
+            return menu.main_menu(ctx, intro=intro) + staff_menu
+        return privacy_notice(ctx) + staff_menu
 
 
 async def prompt(ctx: Context) -> list[Action]:

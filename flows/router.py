@@ -188,6 +188,8 @@ async def _start(event: events.Command, ctx: Context) -> list[Action]:
         return actions + await onboarding.start(ctx, event.sender.language_code)
     if handler is not None and len(payload) <= 64:
         return actions + await handler(ctx, payload)
+    if ctx.role in staff.STAFF_ROLES:  # /start also refreshes a staff member's "/" list
+        actions.append(staff.command_menu(ctx.user.id, ctx.role))
     return actions + menu.main_menu(ctx)
 
 

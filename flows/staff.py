@@ -7,7 +7,7 @@ import html
 from datetime import timedelta
 
 from flows import menu
-from flows.actions import Action, Button, Reply
+from flows.actions import Action, Button, Reply, SetCommands
 from flows.context import Context
 from flows.i18n import N_, _, format_datetime
 
@@ -22,6 +22,48 @@ ROLE_NAMES = {
     "organiser": N_("organiser"),
     "admin": N_("admin"),
 }
+
+
+# What each role adds to the "/" list of its chat, on top of the previous role's.
+ROLE_COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "digibuddy": (
+        ("agenda", N_("Appointments today and tomorrow")),
+        ("queue", N_("Questions waiting for a person")),
+        ("cases", N_("The questions you help with")),
+        ("duty", N_("On or off duty")),
+        ("offer", N_("Offer a booking to the person you help")),
+        ("note", N_("A note on the question, for staff only")),
+        ("transfer", N_("Give the question to someone else")),
+        ("release", N_("Put the question back in the queue")),
+        ("close", N_("Close the question")),
+        ("languages", N_("The languages you speak")),
+    ),
+    "organiser": (
+        ("stats", N_("Figures of your digibank")),
+        ("sites", N_("Your sites and hours, as a file")),
+        ("anonymous", N_("Hide the first names of digibuddies")),
+    ),
+    "admin": (
+        ("invite", N_("Invite a digibuddy or organiser")),
+        ("staff", N_("Everyone on the staff")),
+    ),
+}
+BASIC_COMMANDS = ("menu", "help", "language", "cancel")  # of the citizens' list
+
+
+def command_menu(user_id: int, role: str) -> SetCommands:
+    """The "/" list of a staff member's chat, in the current language; a citizen's is the
+    one everybody sees."""
+    if role not in STAFF_ROLES:
+        return SetCommands(user_id)
+    commands: list[tuple[str, str]] = []
+    for level in STAFF_ROLES:
+        commands += [(name, _(text)) for name, text in ROLE_COMMANDS[level]]
+        if level == role:
+            break
+    commands += [(name, _(text)) for name, text in menu.COMMANDS if name in BASIC_COMMANDS]
+    commands.append(("whoami", _("Your role")))
+    return SetCommands(user_id, tuple(commands))
 
 
 def role_name(role: str) -> str:
@@ -116,7 +158,8 @@ async def redeem(ctx: Context, code: str) -> list[Action]:
     text = _("🎉 Welcome to the team! You are now a <b>{role}</b>.").format(
         role=role_name(ctx.user.role)
     )
-    return [Reply(text)]
+    text += "\n" + _("👇 Your staff commands are in the menu: tap / to see them.")
+    return [Reply(text), command_menu(ctx.user.id, ctx.role)]
 
 
 async def list_staff(ctx: Context) -> list[Action]:
@@ -158,7 +201,8 @@ async def on_button(ctx: Context, value: str) -> list[Action] | None:
             await ctx.repos.memberships.remove_all(member.id)
         ctx.finish()
         text = _("✅ Done. That person is no longer staff.")
-        return [Reply(text, buttons=(menu.home_row(),))]
+        cleared = [command_menu(member.id, "citizen")] if member is not None else []
+        return [Reply(text, buttons=(menu.home_row(),)), *cleared]
     return None
 
 

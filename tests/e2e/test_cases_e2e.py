@@ -236,3 +236,15 @@ async def test_forum_topic_mode_one_topic_per_case_and_relay(emu, start_bot):
     await emu.press_button(sara.id, card["message_id"], close, chat_id=group)
     [stars] = await ann.replies()
     assert "Hoe goed" in stars["text"]
+
+
+async def test_a_new_digibuddy_finds_the_staff_commands_in_the_chat_menu(emu, start_bot):
+    await start_bot()
+    sara = await digibuddy(await make_admin(emu), "Sara", 5001)
+    mine = emu.commands(scope={"type": "chat", "chat_id": sara.id})
+    names = [command["command"] for command in mine]
+    assert names[:3] == ["agenda", "queue", "cases"] and "whoami" in names
+    assert {"command": "agenda", "description": "Appointments today and tomorrow"} in mine
+    ann = Citizen(emu)
+    await ann.onboard()
+    assert emu.commands(scope={"type": "chat", "chat_id": ann.id}) == []  # the general list

@@ -27,6 +27,11 @@ COMMANDS = [
     "invite",
     "staff",
     "human",
+    "book",
+    "appointments",
+    "agenda",
+    "offer",
+    "stats",
     "nope",
 ]
 

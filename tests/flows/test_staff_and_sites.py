@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from flows.actions import SendDocument
+from flows.actions import SendDocument, SetCommands
 from storage.models import AuditEntry, User
 from storage.repositories import Repositories
 from storage.site_files import read_yaml
@@ -98,3 +98,38 @@ async def test_removing_staff_removes_their_digibanks(admin, sqlite_db):
         repos = Repositories(session)
         assert (await session.get(User, 2)).role == "citizen"
         assert await repos.memberships.of(2) == []
+
+
+def command_list(chat: Chat, chat_id: int) -> list[str] | None:
+    """The command names the last step set for that chat's "/" list, if it set one."""
+    found = [a for a in chat.actions if isinstance(a, SetCommands) and a.chat_id == chat_id]
+    return [name for name, _text in found[-1].commands] if found else None
+
+
+async def test_staff_get_their_commands_in_the_chat_menu_and_lose_them_when_removed(
+    admin, sqlite_db
+):
+    code = await invite_link(admin, "digibuddy", "Digibank Kortrijk")
+    sara = Chat(sqlite_db, user_id=3, language_code="fr")
+    await sara.command("start", code)  # joins before choosing a language
+    assert "agenda" in command_list(sara, 3)
+    await sara.press("Français")  # the list again, now in French
+    [menu] = [a for a in sara.actions if isinstance(a, SetCommands)]
+    assert ("agenda", "Rendez-vous d'aujourd'hui et de demain") in menu.commands
+    assert "stats" not in command_list(sara, 3) and "invite" not in command_list(sara, 3)
+    await sara.press("✅")
+
+    olga = await join(sqlite_db, 2, await invite_link(admin, "organiser", "Digibank Kortrijk"))
+    await olga.command("start")  # /start refreshes it
+    assert {"agenda", "stats", "sites", "menu", "whoami"} <= set(command_list(olga, 2))
+    assert "invite" not in command_list(olga, 2)
+    await admin.command("start")
+    assert {"invite", "staff", "stats", "agenda"} <= set(command_list(admin, 1))
+
+    await admin.command("staff")
+    await admin.press("Remove 3")
+    assert command_list(admin, 3) == []  # back to the list everybody sees
+    citizen = Chat(sqlite_db, user_id=4)
+    await citizen.onboard()
+    await citizen.command("start")
+    assert command_list(citizen, 4) is None
