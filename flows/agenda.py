@@ -54,15 +54,13 @@ async def _own_sites(ctx: Context) -> dict[str, SiteRecord]:
 
 async def show(ctx: Context) -> list[Action]:
     """/agenda: today and tomorrow."""
-    return await _days(ctx, _local_day(ctx.now))
-
-
-async def _days(ctx: Context, first: date, only_site: str | None = None) -> list[Action]:
     if ctx.role not in STAFF:
         return staff.refuse(ctx)
-    sites = await _own_sites(ctx)
-    if only_site is not None:
-        sites = {only_site: sites[only_site]} if only_site in sites else {}
+    return await _days(ctx, _local_day(ctx.now), await _own_sites(ctx))
+
+
+async def _days(ctx: Context, first: date, sites: dict[str, SiteRecord]) -> list[Action]:
+    """The agenda of these sites (a staff member's own) from `first`, DAYS days long."""
     if not sites:
         return [booking_flow.no_booking_sites()]
     last = first + timedelta(days=DAYS - 1)
@@ -130,12 +128,15 @@ def _site_agenda(ctx: Context, site: SiteRecord, booked: list[Booking]) -> list[
 
 
 async def on_button(ctx: Context, value: str) -> list[Action] | None:
+    if ctx.role not in STAFF:
+        return staff.refuse(ctx)
     kind, _sep, rest = value.partition(".")
     if kind == "from":
         try:
-            return await _days(ctx, date.fromisoformat(rest))
+            first = date.fromisoformat(rest)
         except ValueError:
             return None
+        return await _days(ctx, first, await _own_sites(ctx))
     if kind == "mark":
         booking_id, _dot, mark = rest.partition(".")
         if booking_id.isdigit() and mark in MARKS:
@@ -144,9 +145,8 @@ async def on_button(ctx: Context, value: str) -> list[Action] | None:
 
 
 async def _mark(ctx: Context, booking_id: int, status: str) -> list[Action]:
-    """Attended or no-show, by staff of the site's digibank, once the appointment began."""
-    if ctx.role not in STAFF:
-        return staff.refuse(ctx)
+    """Attended or no-show, by staff of the site's digibank, once the appointment began;
+    then that site's agenda again."""
     booking = await ctx.repos.bookings.get(booking_id)
     sites = await _own_sites(ctx)
     if booking is None or booking.site_id not in sites:
@@ -156,4 +156,5 @@ async def _mark(ctx: Context, booking_id: int, status: str) -> list[Action]:
     booking.status = status
     await ctx.repos.audit.record(ctx.user.id, "booking.mark", detail=f"{booking.id} {status}")
     note = _("✅ Saved: came.") if status == "attended" else _("🚫 Saved: did not come.")
-    return [Toast(note), *await _days(ctx, _local_day(booking.starts_at), booking.site_id)]
+    site = {booking.site_id: sites[booking.site_id]}
+    return [Toast(note), *await _days(ctx, _local_day(booking.starts_at), site)]

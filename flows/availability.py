@@ -35,9 +35,11 @@ from storage.site_schema import (
     N_,
     WEEKDAYS,
     FieldError,
+    decimal,
     format_closures,
     parse_closures,
     parse_date,
+    parse_in_range,
     parse_ranges,
 )
 
@@ -246,31 +248,11 @@ def _within(key: str) -> Iterator[None]:
 
 
 def _whole(value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or value is None:
-        raise FieldError(N_("expected a whole number, got “{value}”"), value=value)
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise FieldError(N_("expected a whole number, got “{value}”"), value=value) from None
-    if not low <= number <= high:
-        raise FieldError(
-            N_("must be between {low} and {high}, got {value}"), low=low, high=high, value=number
-        )
-    return number
+    return parse_in_range(value, low, high, int, N_("expected a whole number, got “{value}”"))
 
 
 def _hours_count(value: Any, low: float, high: float) -> float:
-    if isinstance(value, bool) or value is None:
-        raise FieldError(N_("expected a number, got “{value}”"), value=value)
-    try:
-        number = float(str(value).strip().replace(",", "."))
-    except ValueError:
-        raise FieldError(N_("expected a number, got “{value}”"), value=value) from None
-    if not low <= number <= high:  # also refuses nan
-        raise FieldError(
-            N_("must be between {low} and {high}, got {value}"), low=low, high=high, value=value
-        )
-    return number
+    return parse_in_range(value, low, high, decimal, N_("expected a number, got “{value}”"))
 
 
 def _windows(value: Any) -> tuple[Window, ...]:

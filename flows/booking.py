@@ -427,23 +427,22 @@ def reminder_due(starts_at: datetime, hours: int) -> datetime:
 
 
 def reminders(ctx: Context, booking: Booking, site: SiteRecord) -> list[Action]:
-    actions: list[Action] = []
-    for hours in ctx.settings.reminder_hours:
-        due = reminder_due(booking.starts_at, hours)
-        if due <= ctx.now:
-            continue  # booked at short notice: that reminder makes no sense any more
-        text = _("🔔 <b>Reminder</b>\n{summary}\n\n🎒 Please bring: {bring}.").format(
-            summary=_summary(booking.topic, site, booking.starts_at),
-            bring=bring_text(booking.topic),
-        )
-        buttons = (
-            (_booking_button(_("👍 I'll be there"), f"coming.{booking.id}"),),
-            _change_row(booking),
-        )
-        actions.append(
-            Notify(ctx.user.id, text, buttons, later=Later(due, booking.id, booking.starts_at))
-        )
-    return actions
+    """The reminder messages of a booking (REMINDER_HOURS before it), never sent once the
+    appointment has begun."""
+    dues = [reminder_due(booking.starts_at, hours) for hours in ctx.settings.reminder_hours]
+    text = _("🔔 <b>Reminder</b>\n{summary}\n\n🎒 Please bring: {bring}.").format(
+        summary=_summary(booking.topic, site, booking.starts_at),
+        bring=bring_text(booking.topic),
+    )
+    buttons = (
+        (_booking_button(_("👍 I'll be there"), f"coming.{booking.id}"),),
+        _change_row(booking),
+    )
+    return [
+        Notify(ctx.user.id, text, buttons, later=Later(due, booking.id, booking.starts_at))
+        for due in dues
+        if due > ctx.now  # booked at short notice: that reminder makes no sense any more
+    ]
 
 
 # --- my appointments --------------------------------------------------------------------------
@@ -517,9 +516,7 @@ async def _tell_staff_cancelled(
 ) -> list[Action]:
     notes: list[Action] = []
     for profile in await ctx.repos.staff.on_duty_for(site.digibank):
-        staff_user = await ctx.repos.users.get(profile.user_id)
-        locale = (staff_user.locale if staff_user else None) or ctx.settings.default_locale
-        with use_locale(locale):
+        with use_locale(await cases.locale_of(ctx, profile.user_id)):
             details = {
                 "topic": topic_name(booking.topic),
                 "when": when_text(booking.starts_at),
@@ -570,8 +567,7 @@ async def offer_for(ctx: Context, case: Case) -> list[Action]:
         return [Reply(_("⚠️ This person is no longer here."))]
     if not _offered_sites((await site_index(ctx.repos)).sites, case):
         return [no_booking_sites()]
-    citizen = await ctx.repos.users.get(case.citizen_id)
-    with use_locale((citizen.locale if citizen else None) or case.locale):
+    with use_locale(await cases.locale_of(ctx, case.citizen_id, case.locale)):
         text = _(
             "📅 Your digibuddy suggests help in person: one to one, at the digibank, "
             "for free.\nDo you want to choose a time?"
@@ -605,8 +601,7 @@ async def _tell_helper(ctx: Context, booking: Booking, site: SiteRecord) -> list
     case = await ctx.repos.cases.get(booking.case_id) if booking.case_id else None
     if case is None or case.assignee_id is None:
         return []
-    helper = await ctx.repos.users.get(case.assignee_id)
-    with use_locale((helper.locale if helper else None) or ctx.settings.default_locale):
+    with use_locale(await cases.locale_of(ctx, case.assignee_id)):
         text = _("📅 Question #{id} booked: {topic}, {when}, {site}.").format(
             id=case.id,
             topic=topic_name(booking.topic),

@@ -163,7 +163,7 @@ async def _alert_staff(ctx: Context, case: Case) -> list[Action]:
         alerts.append(Notify(group.chat_id, card, buttons, Relay(case.id, in_topic=True)))
     on_duty = []
     for profile in await ctx.repos.staff.on_duty_for(case.digibank_id):
-        locale = await _locale_of(ctx, profile.user_id)
+        locale = await locale_of(ctx, profile.user_id)
         on_duty.append((profile, locale, case.locale in (profile.languages or [locale])))
     # Those who speak the citizen's language first; the others if it still waits then
     # (at once when nobody on duty speaks it).
@@ -219,14 +219,14 @@ async def apply_queue_rules(ctx: Context) -> list[Action]:
     for case in await ctx.repos.cases.inactive(quiet_since):
         await ctx.repos.cases.close(case, "inactivity", now)
         if case.citizen_id is not None:
-            with use_locale(await _locale_of(ctx, case.citizen_id, case.locale)):
+            with use_locale(await locale_of(ctx, case.citizen_id, case.locale)):
                 text = _(
                     "💤 We closed your question: there were no new messages for {days} days. "
                     "You can always ask again."
                 ).format(days=settings.inactive_case_days)
             actions.append(Notify(case.citizen_id, text))
         if case.assignee_id is not None:
-            with use_locale(await _locale_of(ctx, case.assignee_id)):
+            with use_locale(await locale_of(ctx, case.assignee_id)):
                 text = _("💤 Question #{id} was closed: no new messages for {days} days.")
             actions.append(
                 Notify(case.assignee_id, text.format(id=case.id, days=settings.inactive_case_days))
@@ -237,7 +237,7 @@ async def apply_queue_rules(ctx: Context) -> list[Action]:
 async def _remind(ctx: Context, case: Case) -> list[Action]:
     reminders: list[Action] = []
     for profile in await ctx.repos.staff.on_duty_for(case.digibank_id):
-        with use_locale(await _locale_of(ctx, profile.user_id)):
+        with use_locale(await locale_of(ctx, profile.user_id)):
             text = _("⏰ Question #{id} is still waiting.").format(id=case.id)
             card = await _case_card(ctx, case)
             reminders.append(Notify(profile.user_id, f"{text}\n\n{card}", ((_take(case),),)))
@@ -247,7 +247,7 @@ async def _remind(ctx: Context, case: Case) -> list[Action]:
 async def _escalate(ctx: Context, case: Case) -> list[Action]:
     told: list[Action] = []
     for organiser in await ctx.repos.staff.organisers_of(case.digibank_id):
-        with use_locale(await _locale_of(ctx, organiser)):
+        with use_locale(await locale_of(ctx, organiser)):
             text = _("🚨 Question #{id} has been waiting for a long time. Nobody took it yet.")
             card = await _case_card(ctx, case)
             told.append(
@@ -435,8 +435,7 @@ async def before_forget(ctx: Context) -> list[Action]:
     case = await ctx.repos.cases.open_case_of(ctx.user.id)
     if case is None or case.assignee_id is None:
         return []
-    staff_user = await ctx.repos.users.get(case.assignee_id)
-    with use_locale((staff_user.locale if staff_user else None) or ctx.settings.default_locale):
+    with use_locale(await locale_of(ctx, case.assignee_id)):
         text = _("⚠️ The person of question #{id} deleted their data. The question is closed.")
         return [Notify(case.assignee_id, text.format(id=case.id))]
 
@@ -446,9 +445,7 @@ async def _close(ctx: Context, case: Case, by: str) -> list[Action]:
     await ctx.repos.cases.close(case, by, ctx.now)
     actions: list[Action] = []
     if case.citizen_id is not None:
-        citizen = await ctx.repos.users.get(case.citizen_id)
-        locale = (citizen.locale if citizen else None) or case.locale
-        with use_locale(locale):
+        with use_locale(await locale_of(ctx, case.citizen_id, case.locale)):
             stars = tuple(_button(f"rate.{case.id}.{n}", "⭐" * n) for n in range(1, 6))
             text = _("✅ Your question is closed.\n⭐ How well did we help you?")
             actions.append(Notify(case.citizen_id, text, (stars[:3], stars[3:])))
@@ -524,7 +521,8 @@ async def take(ctx: Context, case: Case) -> list[Action]:
     return await _briefing(ctx, case, ctx.user.id, profile.first_name)
 
 
-async def _locale_of(ctx: Context, user_id: int, fallback: str | None = None) -> str:
+async def locale_of(ctx: Context, user_id: int, fallback: str | None = None) -> str:
+    """The language to write to that user in: theirs, else `fallback`, else the default."""
     user = await ctx.repos.users.get(user_id)
     return (user.locale if user else None) or fallback or ctx.settings.default_locale
 
@@ -537,7 +535,7 @@ async def _briefing(ctx: Context, case: Case, staff_id: int, first_name: str) ->
         + (html.escape(m.text) if m.text is not None else f"[{m.kind}]")
         for m in await ctx.repos.cases.messages(case.id)
     ]
-    with use_locale(await _locale_of(ctx, staff_id)):
+    with use_locale(await locale_of(ctx, staff_id)):
         summary = await _case_card(ctx, case)
         so_far = "\n".join(history[-30:]) if history else _("(no messages yet)")
         text = _(
@@ -549,7 +547,7 @@ async def _briefing(ctx: Context, case: Case, staff_id: int, first_name: str) ->
     else:
         actions = [Notify(staff_id, f"{summary}\n\n{so_far}"), Notify(staff_id, text)]
     if case.citizen_id is not None:
-        with use_locale(await _locale_of(ctx, case.citizen_id, case.locale)):
+        with use_locale(await locale_of(ctx, case.citizen_id, case.locale)):
             shown = await _shown_name(ctx, case, first_name)
             bank = await _digibank_name(ctx, case.digibank_id)
             if shown is None:
@@ -628,7 +626,7 @@ async def on_transfer_button(ctx: Context, value: str) -> list[Action] | None:
         )
     ]
     if case.citizen_id is not None:
-        with use_locale(await _locale_of(ctx, case.citizen_id, case.locale)):
+        with use_locale(await locale_of(ctx, case.citizen_id, case.locale)):
             moved = _("➡️ Your question goes to <b>{digibank}</b>. You are number {position}.")
             actions.append(
                 Notify(
@@ -746,8 +744,7 @@ async def _release(ctx: Context, case: Case) -> list[Action]:
     case.status, case.assignee_id, case.taken_at = "waiting", None, None
     actions: list[Action] = [Reply(_("↩️ Question #{id} is back in the queue.").format(id=case.id))]
     if case.citizen_id is not None:
-        citizen = await ctx.repos.users.get(case.citizen_id)
-        with use_locale((citizen.locale if citizen else None) or case.locale):
+        with use_locale(await locale_of(ctx, case.citizen_id, case.locale)):
             actions.append(
                 Notify(
                     case.citizen_id,

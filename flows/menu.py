@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import time
@@ -77,40 +78,14 @@ async def show_home(ctx: Context) -> list[Action]:
     return main_menu(ctx)
 
 
-def _language(ctx: Context) -> Awaitable[list[Action]]:
-    from flows import onboarding
+def _in(module: str, name: str) -> Callable[[Context], Awaitable[list[Action]]]:
+    """A menu target in a flow module, imported when opened: those modules import this
+    one for its buttons."""
 
-    return onboarding.ask_language(ctx)
+    def open_area(ctx: Context) -> Awaitable[list[Action]]:
+        return getattr(importlib.import_module(f"flows.{module}"), name)(ctx)
 
-
-def _privacy(ctx: Context) -> Awaitable[list[Action]]:
-    from flows import privacy
-
-    return privacy.show_privacy(ctx)
-
-
-def _person(ctx: Context) -> Awaitable[list[Action]]:
-    from flows import cases
-
-    return cases.start(ctx)
-
-
-def _book(ctx: Context) -> Awaitable[list[Action]]:
-    from flows import booking
-
-    return booking.start(ctx)
-
-
-def _appointments(ctx: Context) -> Awaitable[list[Action]]:
-    from flows import booking
-
-    return booking.my_appointments(ctx)
-
-
-def _nearest(ctx: Context) -> Awaitable[list[Action]]:
-    from flows import nearest
-
-    return nearest.start(ctx)
+    return open_area
 
 
 # The "/" command list everybody sees (published in every language at start-up).
@@ -126,13 +101,13 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Start again")),
 )
 AREAS: list[Area] = [
-    Area("find", N_("📍 Find a digibank"), _nearest),
-    Area("book", N_("📅 Book help"), _book),
-    Area("appointments", N_("🗓️ My appointments"), _appointments),
+    Area("find", N_("📍 Find a digibank"), _in("nearest", "start")),
+    Area("book", N_("📅 Book help"), _in("booking", "start")),
+    Area("appointments", N_("🗓️ My appointments"), _in("booking", "my_appointments")),
     Area("help", N_("❓ Help"), show_help),
-    Area("person", N_("👤 Talk to a person"), _person),
-    Area("language", N_("🌐 Language"), _language),
-    Area("privacy", N_("🔒 Privacy"), _privacy),
+    Area("person", N_("👤 Talk to a person"), _in("cases", "start")),
+    Area("language", N_("🌐 Language"), _in("onboarding", "ask_language")),
+    Area("privacy", N_("🔒 Privacy"), _in("privacy", "show_privacy")),
 ]
 
 # Menu buttons that are not areas of their own.

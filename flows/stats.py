@@ -23,6 +23,7 @@ from storage.statistics import (
     AppointmentFigures,
     CaseReport,
     CaseStatistics,
+    DigibankFigures,
     Figures,
     appointment_figures,
 )
@@ -176,9 +177,12 @@ def _appointment_line(figures: AppointmentFigures) -> str:
     )
 
 
-async def _appointments(ctx: Context, own: list[str] | None) -> str:
+async def _appointments(
+    ctx: Context, own: list[str] | None, banks: Sequence[DigibankFigures]
+) -> str:
     """Coaching appointments of the last 30 days: who came, and the no-show rate (of the
-    appointments staff marked), one line per digibank that had any."""
+    appointments staff marked), one line per digibank that had any (`banks`: the
+    digibanks of the report, named and in order)."""
     since = ctx.now - timedelta(days=APPOINTMENT_DAYS)
     per_bank = await appointment_figures(ctx.repos.session, own, since, ctx.now)
     title = _("📅 <b>Appointments</b>, last 30 days")
@@ -187,10 +191,10 @@ async def _appointments(ctx: Context, own: list[str] | None) -> str:
     if own is not None and len(own) == 1:
         return title + "\n" + _appointment_line(per_bank.get(own[0], AppointmentFigures()))
     lines = [title]
-    for bank in await ctx.repos.sites.digibanks():
-        if bank.id in per_bank:
-            name = html.escape(bank.name)
-            lines.append(f"🏢 <i>{name}</i>: {_appointment_line(per_bank[bank.id])}")
+    for bank in banks:
+        if bank.digibank_id in per_bank:
+            name = html.escape(bank.name or bank.digibank_id)
+            lines.append(f"🏢 <i>{name}</i>: {_appointment_line(per_bank[bank.digibank_id])}")
     return "\n".join(lines)
 
 
@@ -232,5 +236,5 @@ async def show(ctx: Context) -> list[Action]:
         banks.append((_block(title, per_period), _site_blocks(reports, bank.digibank_id)))
     return [
         Reply(_assemble(head, banks, quiet)),
-        Reply(await _appointments(ctx, own), buttons=(menu.home_row(),)),
+        Reply(await _appointments(ctx, own, longest.digibanks), buttons=(menu.home_row(),)),
     ]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert_unless_refused
 from storage.models import Booking, OutboxMessage
 
 LIVE = ("booked", "attended", "no_show")  # every status that holds a place
@@ -65,14 +65,11 @@ class BookingRepository:
                 created_at=now,
                 case_id=case_id,
             )
-            try:
-                async with self.session.begin_nested():
-                    self.session.add(booking)
-            except IntegrityError:
-                if place not in await self._places_taken(site_id, starts_at):
-                    raise  # another constraint (a site or user that is gone): not a race
-                continue  # someone else's since we looked
-            return booking
+            if await insert_unless_refused(self.session, booking):
+                return booking
+            if place not in await self._places_taken(site_id, starts_at):
+                raise LookupError("booking refused: its site or citizen is gone")
+            # else: someone else's since we looked; try the next place
         return None
 
     async def _places_taken(self, site_id: str, starts_at: datetime) -> set[int]:

@@ -11,12 +11,24 @@ from importlib import resources
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+
+async def insert_unless_refused(session: AsyncSession, row: object) -> bool:
+    """Insert one row in a savepoint; False (and the transaction goes on) when a
+    constraint refuses it: the database settles a race between two writers."""
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
 
 
 def make_engine(url: str) -> AsyncEngine:

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy import Update, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.bookings import BookingRepository
+from storage.db import insert_unless_refused
 from storage.models import (
     AuditEntry,
     Booking,
@@ -387,14 +387,11 @@ class CaseRepository:
             opened_at=now,
             last_message_at=now,
         )
-        try:
-            async with self.session.begin_nested():
-                self.session.add(case)
-        except IntegrityError:
-            existing = await self.open_case_of(citizen_id)
-            assert existing is not None
-            return existing, False
-        return case, True
+        if await insert_unless_refused(self.session, case):
+            return case, True
+        existing = await self.open_case_of(citizen_id)
+        assert existing is not None
+        return existing, False
 
     async def position(self, case: Case) -> int:
         """Place in line: 1 for the case that waits longest at its digibank."""

@@ -28,10 +28,11 @@ past midnight. In CSV the `coaching` column holds the same mapping as YAML flow 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from flows.availability import CoachingRules
@@ -218,18 +219,38 @@ def parse_choices(items: list[str], allowed: tuple[str, ...], what: str) -> tupl
     return tuple(chosen)
 
 
-def parse_coordinate(value: Any, low: float, high: float, what: str) -> float:
-    if value is None or str(value).strip() == "":
-        raise FieldError(N_("required"))
+def decimal(text: str) -> float:
+    """'2,5' or '2.5' → 2.5: organisers write either."""
+    return float(text.replace(",", "."))
+
+
+Number = TypeVar("Number", int, float)
+
+
+def parse_in_range(
+    value: Any, low: Number, high: Number, convert: Callable[[str], Number], expected: str
+) -> Number:
+    """A number from low to high; `expected` (with {value}) says what was wanted when
+    `value` is not a number at all."""
+    if isinstance(value, bool) or value is None:
+        raise FieldError(expected, value=value)
     try:
-        number = float(str(value).replace(",", "."))
+        number = convert(str(value).strip())
     except ValueError:
-        raise FieldError(N_("expected a number like 50.85, got “{value}”"), value=value) from None
-    if not low <= number <= high:
+        raise FieldError(expected, value=value) from None
+    if not low <= number <= high:  # also refuses nan
         raise FieldError(
             N_("must be between {low} and {high}, got {value}"), low=low, high=high, value=number
         )
     return number
+
+
+def parse_coordinate(value: Any, low: float, high: float, what: str) -> float:
+    if value is None or str(value).strip() == "":
+        raise FieldError(N_("required"))
+    return parse_in_range(
+        value, low, high, decimal, N_("expected a number like 50.85, got “{value}”")
+    )
 
 
 def parse_bool(value: Any) -> bool:
