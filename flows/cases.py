@@ -24,7 +24,7 @@ from flows.actions import (
     Relay,
     Reply,
 )
-from flows.context import Context
+from flows.context import Context, FlowSettings
 from flows.i18n import N_, _, display_timezone, language_name, use_locale
 from flows.opening_hours import status
 from flows.site_index import site_index
@@ -741,17 +741,18 @@ async def release(ctx: Context) -> list[Action]:
 
 
 async def _release(ctx: Context, case: Case) -> list[Action]:
-    case.status, case.assignee_id, case.taken_at = "waiting", None, None
     actions: list[Action] = [Reply(_("↩️ Question #{id} is back in the queue.").format(id=case.id))]
-    if case.citizen_id is not None:
-        with use_locale(await locale_of(ctx, case.citizen_id, case.locale)):
-            actions.append(
-                Notify(
-                    case.citizen_id,
-                    _("⏳ Your question is back in line. Another digibuddy will help you soon."),
-                )
-            )
-    return actions + await _alert_staff(ctx, case)
+    return actions + await _back_in_line(ctx, case) + await _alert_staff(ctx, case)
+
+
+async def _back_in_line(ctx: Context, case: Case) -> list[Action]:
+    """Its digibuddy let go of the question: it waits again, and the citizen is told."""
+    case.status, case.assignee_id, case.taken_at = "waiting", None, None
+    if case.citizen_id is None:
+        return []
+    with use_locale(await locale_of(ctx, case.citizen_id, case.locale)):
+        text = _("⏳ Your question is back in line. Another digibuddy will help you soon.")
+        return [Notify(case.citizen_id, text)]
 
 
 async def note(ctx: Context, text: str) -> list[Action]:
@@ -770,15 +771,10 @@ async def recipient_blocked(
 ) -> list[Action]:
     """Telegram says this user blocked the bot. A digibuddy's open cases go back to the
     queue and their citizens are told; nothing else needs doing for a citizen."""
+    ctx = Context.system(repos, FlowSettings(default_locale=default_locale), now)
     actions: list[Action] = []
     for case in await repos.cases.active_of(user_id):
-        case.status, case.assignee_id, case.taken_at = "waiting", None, None
-        if case.citizen_id is None:
-            continue
-        citizen = await repos.users.get(case.citizen_id)
-        with use_locale((citizen.locale if citizen else None) or case.locale or default_locale):
-            text = _("⏳ Your question is back in line. Another digibuddy will help you soon.")
-            actions.append(Notify(case.citizen_id, text))
+        actions += await _back_in_line(ctx, case)
     profile = await repos.staff.profile(user_id)
     if profile is not None:
         profile.on_duty, profile.current_case_id = False, None

@@ -171,32 +171,31 @@ async def send_venue(core: EmulatorCore, p: Params) -> dict[str, Any]:
     return _send(core, chat, p, {"location": location, "venue": venue})
 
 
-@bot_method("sendDocument")
-async def send_document(core: EmulatorCore, p: Params) -> dict[str, Any]:
+def _send_file(
+    core: EmulatorCore, p: Params, kind: str, meta: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """sendDocument, sendPhoto, sendVoice: the file under `kind`, with an optional caption."""
     chat = core.state.chat_for_bot(p.chat_id())
     caption = _caption(p)
-    stored = _input_file(core, p.get("document"), "document")
-    fields = {"document": stored.document_json(), **_text_fields(caption, caption=True)}
+    stored = _input_file(core, p.get(kind), kind, meta=meta)
+    described = getattr(stored, f"{kind}_json")()
+    fields = {kind: described, **_text_fields(caption, caption=True)}
     return _send(core, chat, p, fields, formatted=caption, file=stored)
+
+
+@bot_method("sendDocument")
+async def send_document(core: EmulatorCore, p: Params) -> dict[str, Any]:
+    return _send_file(core, p, "document")
 
 
 @bot_method("sendPhoto")
 async def send_photo(core: EmulatorCore, p: Params) -> dict[str, Any]:
-    chat = core.state.chat_for_bot(p.chat_id())
-    caption = _caption(p)
-    stored = _input_file(core, p.get("photo"), "photo")
-    fields = {"photo": stored.photo_json(), **_text_fields(caption, caption=True)}
-    return _send(core, chat, p, fields, formatted=caption, file=stored)
+    return _send_file(core, p, "photo")
 
 
 @bot_method("sendVoice")
 async def send_voice(core: EmulatorCore, p: Params) -> dict[str, Any]:
-    chat = core.state.chat_for_bot(p.chat_id())
-    caption = _caption(p)
-    meta = {"duration": p.get_int("duration") or 0}
-    stored = _input_file(core, p.get("voice"), "voice", meta=meta)
-    fields = {"voice": stored.voice_json(), **_text_fields(caption, caption=True)}
-    return _send(core, chat, p, fields, formatted=caption, file=stored)
+    return _send_file(core, p, "voice", meta={"duration": p.get_int("duration") or 0})
 
 
 @bot_method("sendSticker")
