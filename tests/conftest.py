@@ -42,6 +42,21 @@ async def _admin_execute(statement: str) -> None:
         await connection.close()
 
 
+async def _drop_database(name: str) -> None:
+    """WITH (FORCE) ends other sessions, but a role without pg_signal_backend may not end
+    an autovacuum worker that happens to be on it: that one is done in a moment."""
+    import asyncpg
+
+    for attempt in range(20):
+        try:
+            await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except asyncpg.InsufficientPrivilegeError:
+            if attempt == 19:
+                raise
+            await asyncio.sleep(0.1)
+
+
 def _pg_url(database: str) -> str:
     url = make_url(POSTGRES_URL).set(drivername="postgresql+asyncpg", database=database)
     return url.render_as_string(hide_password=False)
@@ -68,7 +83,7 @@ def postgres_template() -> Iterator[str]:
     _in_thread(asyncio.run, _admin_execute(f'CREATE DATABASE "{name}"'))
     _in_thread(upgrade, _pg_url(name))
     yield name
-    _in_thread(asyncio.run, _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _in_thread(asyncio.run, _drop_database(name))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -85,7 +100,7 @@ async def database_url(
     name = f"digibank_t_{uuid.uuid4().hex[:10]}"
     await _admin_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     yield _pg_url(name)
-    await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await _drop_database(name)
 
 
 @pytest.fixture
