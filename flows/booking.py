@@ -572,7 +572,7 @@ async def offer_for(ctx: Context, case: Case) -> list[Action]:
             "📅 Your digibuddy suggests help in person: one to one, at the digibank, "
             "for free.\nDo you want to choose a time?"
         )
-        buttons = ((_booking_button(_("📅 Choose a time"), f"offer.{case.id}"),),)
+        buttons = ((_booking_button(_("📅 Choose a time"), f"offer.{case.id}"),), menu.home_row())
         note = Notify(case.citizen_id, text, buttons)
     sent = _("📅 Sent to question #{id}: a button to book a time. Once booked, it is in /agenda.")
     return [Reply(sent.format(id=case.id)), note]

@@ -90,6 +90,9 @@ async def test_agenda_browses_days_and_says_when_there_is_nothing(admin, sqlite_
     assert "Wednesday 3 March and Thursday 4 March" in sara.joined()
     await sara.press("Earlier")
     assert "Monday 1 March" in sara.joined()
+    for garbage in ("from.2027-13-45", "mark.x.a", "mark.1.z", "nonsense"):
+        await sara.press_data(callbacks.encode("ag", garbage))  # old or forged: no crash
+        assert sara.toasts() == ["⌛ This button has expired."]
 
 
 async def test_stats_give_the_no_show_rate_of_marked_appointments(admin, sqlite_db):
