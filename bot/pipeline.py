@@ -10,11 +10,12 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from telegram import Bot, ChatMember, Update
+from telegram import ChatMember, Update
 from telegram.error import TelegramError
 
-from bot.delivery import Delivery, UserBlockedBot, call_api
+from bot.delivery import Delivery, UserBlockedBot
 from bot.outbox import OutboxSender, queue_actions
+from bot.telegram_files import TelegramFiles
 from bot.updates import to_event
 from flows import actions as act
 from flows import events
@@ -26,17 +27,6 @@ from storage.models import OutboxMessage, utcnow
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
-
-
-class TelegramFiles:
-    """The flows' FileStore: downloads a file a user sent, through the Bot API."""
-
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
-
-    async def read(self, file_ref: str) -> bytes:
-        file = await call_api(self.bot.get_file, file_ref)
-        return bytes(await file.download_as_bytearray())
 
 
 class UpdatePipeline:
