@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.outbox import OutboxSender, queue_actions
+from bot.outbox import HEARTBEAT_SECONDS, OutboxSender, queue_actions
 from flows import cases
 from flows.context import Context, FlowSettings
 from storage.db import Database
@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 UPDATE_IDS_KEPT = timedelta(days=7)  # Telegram redelivers for at most a day
 UNCONSENTED_KEPT = timedelta(days=7)  # someone who never said OK to the privacy notice
+OUTBOX_KEPT = timedelta(days=1)  # sent or given-up messages (their words are gone already)
 
 
 async def apply_retention(
@@ -38,13 +39,16 @@ async def apply_retention(
             unconsented_before=now - UNCONSENTED_KEPT,
         )
         updates = await repos.updates.prune(now - UPDATE_IDS_KEPT)
+        outbox = await repos.outbox.prune(now - OUTBOX_KEPT)
+        await repos.workers.prune(now - UPDATE_IDS_KEPT)
         messages = await repos.cases.expire(now - timedelta(days=case_retention_days))
         bookings = await repos.bookings.anonymise(now - timedelta(days=case_retention_days))
     log.info(
-        "retention: %d users forgotten, %d update ids pruned, %d case messages deleted, "
-        "%d appointments made anonymous",
+        "retention: %d users forgotten, %d update ids pruned, %d outbox rows deleted, "
+        "%d case messages deleted, %d appointments made anonymous",
         users,
         updates,
+        outbox,
         messages,
         bookings,
     )
@@ -63,7 +67,7 @@ async def apply_queue_rules(
     async with db.transaction() as session:
         repos = Repositories(session)
         actions = await cases.apply_queue_rules(Context.system(repos, settings, now))
-        rows = await queue_actions(repos, actions, now)
+        rows = await queue_actions(repos, actions, now, outbox.worker_id)
     await outbox.send(rows)
     return len(rows)
 
@@ -74,6 +78,7 @@ def start_scheduler(
     retention: tuple[int, int] | None,
     outbox: Callable[[], Awaitable[int]] | None = None,
     outbox_seconds: float = 5.0,
+    heartbeat: Callable[[], Awaitable[None]] | None = None,
     queue_rules: Callable[[], Awaitable[int]] | None = None,
 ) -> AsyncIOScheduler:
     """Wake the periodic chores: retention (daily; `retention` = days for users and for
@@ -89,6 +94,16 @@ def start_scheduler(
             coalesce=True,
             max_instances=1,
             misfire_grace_time=60,
+        )
+    if heartbeat is not None:
+        scheduler.add_job(
+            heartbeat,
+            "interval",
+            seconds=HEARTBEAT_SECONDS,
+            id="heartbeat",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=10,
         )
     if outbox is not None:
         scheduler.add_job(

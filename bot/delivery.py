@@ -2,7 +2,9 @@
 
 429 waits `retry_after`; timeouts and 5xx are retried with backoff; 403 means the user
 blocked the bot (reported to the caller, never retried); anything else is raised after
-being logged without message text.
+being logged without message text. A call that may have been carried out although no
+answer came (a read timeout, a connection dropped mid-answer) is ambiguous: retried by
+default (at least once), reported as `AmbiguousSend` under an at-most-once policy.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
+import httpx
 from telegram import (
     Bot,
     BotCommand,
@@ -41,12 +44,28 @@ class UserBlockedBot(Exception):
         self.chat_id = chat_id
 
 
+class AmbiguousSend(Exception):
+    """Telegram may have carried out the call: no answer came."""
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 5
     first_backoff: float = 0.5
     max_backoff: float = 8.0
     max_retry_after: float = 60.0  # longer waits are not worth holding an update for
+    at_most_once: bool = False  # an ambiguous failure raises AmbiguousSend, no retry
+
+
+# Failures that prove the request never reached Telegram.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def may_have_happened(exc: NetworkError) -> bool:
+    """A network failure after the request went out. An HTTP error status (5xx) is an
+    answer: Telegram did not carry it out."""
+    cause = exc.__cause__
+    return isinstance(cause, httpx.HTTPError) and not isinstance(cause, _NOT_SENT)
 
 
 def _seconds(value: int | float | timedelta) -> float:
@@ -79,6 +98,8 @@ async def call_api(
         except BadRequest:
             raise
         except NetworkError as exc:  # timeouts and 5xx
+            if policy.at_most_once and may_have_happened(exc):
+                raise AmbiguousSend(method.__name__) from exc
             if attempt == policy.attempts:
                 raise
             log.warning("%s failed (%s), retry %d", method.__name__, type(exc).__name__, attempt)

@@ -1,35 +1,53 @@
-"""Messages to other chats (relays, staff alerts) go through the outbox table.
+"""Messages to other chats (relays, staff alerts, reminders) go through the outbox table.
 
 They are written in the same transaction as the change that caused them, tried right
 after the commit, and tried again by a job APScheduler wakes while Telegram refuses them
 (429, 5xx). Messages to one chat keep their order. A recipient who blocked the bot is
 given up on once, and the dialogues decide what follows (a case goes back to the queue).
+
+Delivery rules (README, "What we guarantee"). A call Telegram may have carried out
+without us hearing so (a read timeout, a sender killed mid-call) is ambiguous: relayed
+case messages and alerts are sent again (at least once: a rare duplicate beats a loss);
+rows marked `at_most_once` (reminders) are not. Each process is a worker with a
+heartbeat; the claims of a worker that stopped beating are taken over within seconds.
+An outcome that cannot be recorded (the database is down) is retried in memory, never
+by sending again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Bot, Message, MessageId, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
-from bot.delivery import RetryPolicy, UserBlockedBot, call_api, inline_markup
+from bot.delivery import AmbiguousSend, RetryPolicy, UserBlockedBot, call_api, inline_markup
 from bot.ordering import ChatLocks
 from flows import actions as act
-from storage.db import Database
+from storage.db import Database, is_outage
 from storage.models import Case, OutboxMessage, utcnow
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
-HOLD = timedelta(seconds=60)  # a claimed row is left alone this long by other senders
+# A live worker's claim is left alone this long by other senders (a safety net: claims
+# of a worker that died are taken over through its heartbeat, much sooner).
+HOLD = timedelta(minutes=5)
+HEARTBEAT_SECONDS = 2.0
+STALE_AFTER = timedelta(seconds=8)  # a worker silent this long is taken for dead
 QUICK = RetryPolicy(attempts=2, first_backoff=0.2, max_backoff=0.5, max_retry_after=2.0)
+QUICK_ONCE = dataclasses.replace(QUICK, at_most_once=True)
 MAX_ATTEMPTS = 20
+
+T = TypeVar("T")
 
 # What the dialogues do when a recipient turns out to have blocked the bot.
 OnBlocked = Callable[[Repositories, int, datetime], Awaitable[list[act.Action]]]
@@ -104,6 +122,7 @@ class Claimed:
     attempts: int
     not_after: datetime | None = None
     booking_id: int | None = None
+    at_most_once: bool = False
 
     @classmethod
     def of(cls, row: OutboxMessage) -> Claimed:
@@ -116,15 +135,17 @@ class Claimed:
             row.attempts,
             row.not_after,
             row.booking_id,
+            row.at_most_once,
         )
 
 
 async def queue_actions(
-    repos: Repositories, actions: list[act.Action], now: datetime
+    repos: Repositories, actions: list[act.Action], now: datetime, worker: str | None = None
 ) -> list[OutboxMessage]:
     """Write the outbox actions of a step (in its transaction); the rest stays direct.
-    A message that is first in line for its chat is claimed right away, so the sender
-    after the commit needs no transaction of its own to start."""
+    A message that is first in line for its chat is claimed right away by `worker` (the
+    sender that will send it after the commit), which then needs no transaction of its
+    own to start. Reminders go at most once."""
     rows = []
     first_for: set[int] = set()
     for action in actions:
@@ -135,7 +156,7 @@ async def queue_actions(
             if scheduled is not None:
                 due = scheduled.at
             claimed_until = None
-            if due <= now and action.chat_id not in first_for:
+            if worker is not None and due <= now and action.chat_id not in first_for:
                 first_for.add(action.chat_id)
                 if not await repos.outbox.pending_for(action.chat_id, now):
                     claimed_until = now + HOLD
@@ -148,6 +169,8 @@ async def queue_actions(
                     source=relay.source if relay else None,
                     claimed_until=claimed_until,
                     booking=(scheduled.booking_id, scheduled.not_after) if scheduled else None,
+                    claimed_by=worker,
+                    at_most_once=scheduled is not None,
                 )
             )
     await repos.session.flush()
@@ -166,17 +189,60 @@ class OutboxSender:
         self.bot = bot
         self.on_blocked = on_blocked
         self.clock = clock
+        self.worker_id = secrets.token_hex(8)  # this process, in claims and heartbeats
         self._draining = asyncio.Lock()
         self._chats = ChatLocks()
+        self._in_call: set[int] = set()  # rows whose Bot API call has not answered yet
+        self._closing = False
+        self._beaten = False
 
     async def send(self, rows: list[OutboxMessage]) -> None:
-        """Try these rows now, in order (right after the commit that wrote them)."""
-        for row in rows:
-            if row.claimed_until is not None:  # claimed when it was written
-                async with self._chats.hold(row.chat_id):
-                    await self._go_on(Claimed.of(row))
-            else:
-                await self._attempt(row.id, row.chat_id)
+        """Try these rows now, in order (right after the commit that wrote them). Never
+        raises for the database being down: the rows wait for the periodic drain."""
+        try:
+            for row in rows:
+                if row.claimed_until is not None:  # claimed when it was written
+                    async with self._chats.hold(row.chat_id):
+                        await self._go_on(Claimed.of(row))
+                else:
+                    await self._attempt(row.id, row.chat_id)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            log.warning("outbox: database unreachable; rows wait for the next drain")
+
+    async def heartbeat(self) -> None:
+        """Tell other workers this one lives (its claims hold). The first beat of a
+        single-process database (SQLite) frees every older claim at once: whoever made
+        them is gone."""
+        now = self.clock()
+        try:
+            async with self.db.transaction() as session:
+                repos = Repositories(session)
+                await repos.workers.beat(self.worker_id, now)
+                if not self._beaten and session.bind.dialect.name == "sqlite":
+                    taken = await repos.outbox.take_over(now, [self.worker_id])
+                    if taken:
+                        log.info("outbox: %d claims of a stopped process taken over", taken)
+                self._beaten = True
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            log.warning("outbox: heartbeat not recorded (database unreachable)")
+
+    async def close(self, grace: float = 5.0) -> None:
+        """Stop cleanly: wait a moment for calls under way, then hand the claims back
+        (a call still unanswered counts as ambiguous) and leave the workers table."""
+        self._closing = True
+        for _ in range(int(grace / 0.05)):
+            if not self._in_call:
+                break
+            await asyncio.sleep(0.05)
+        with contextlib.suppress(Exception):  # the database may be gone: heartbeat expires
+            async with self.db.transaction() as session:
+                repos = Repositories(session)
+                await repos.outbox.release(self.worker_id, set(self._in_call))
+                await repos.workers.leave(self.worker_id)
 
     async def drain(self, batch: int = 1000, chats_at_once: int = 16) -> int:
         """Send what is due; the periodic job. Chats are served side by side, each in
@@ -184,23 +250,43 @@ class OutboxSender:
         the rate limit, without waiting for the next wake-up between batches). Returns
         how many rows were due."""
         async with self._draining:  # after a drain under way: what is due now goes too
-            total = 0
-            gate = asyncio.Semaphore(chats_at_once)
+            try:
+                return await self._drain(batch, chats_at_once)
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                log.warning("outbox: database unreachable; drain put off")
+                return 0
 
-            async def serve(chat_id: int, first_row: int) -> bool:
-                async with gate:
-                    return await self._attempt(first_row, chat_id)  # goes on with the next
+    async def _drain(self, batch: int, chats_at_once: int) -> int:
+        await self._take_over()
+        total = 0
+        gate = asyncio.Semaphore(chats_at_once)
 
-            while True:
-                async with self.db.transaction() as session:
-                    due = await Repositories(session).outbox.due_by_chat(self.clock(), batch)
-                served = await asyncio.gather(*(serve(chat, rows[0]) for chat, rows in due.items()))
-                count = sum(len(rows) for rows in due.values())
-                total += count
-                # A short batch was the last; a batch with nothing claimable (held by
-                # another process) would only come back the same.
-                if count < batch or not any(served):
-                    return total
+        async def serve(chat_id: int, first_row: int) -> bool:
+            async with gate:
+                return await self._attempt(first_row, chat_id)  # goes on with the next
+
+        while True:
+            async with self.db.transaction() as session:
+                due = await Repositories(session).outbox.due_by_chat(self.clock(), batch)
+            served = await asyncio.gather(*(serve(chat, rows[0]) for chat, rows in due.items()))
+            count = sum(len(rows) for rows in due.values())
+            total += count
+            # A short batch was the last; a batch with nothing claimable (held by
+            # another process) would only come back the same.
+            if count < batch or not any(served):
+                return total
+
+    async def _take_over(self) -> None:
+        """Free the claims of workers whose heartbeat stopped (killed, machine gone)."""
+        async with self.db.transaction() as session:
+            repos = Repositories(session)
+            now = self.clock()
+            alive = [*await repos.workers.alive(now, STALE_AFTER), self.worker_id]
+            taken = await repos.outbox.take_over(now, alive)
+        if taken:
+            log.info("outbox: %d claims of a stopped worker taken over", taken)
 
     async def wake(self) -> int:
         """The periodic job: drain, unless a drain (a long backlog) is still under way."""
@@ -213,7 +299,9 @@ class OutboxSender:
         # periodic drain covers other processes).
         async with self._chats.hold(chat_id):
             async with self.db.transaction() as session:
-                row = await Repositories(session).outbox.claim(row_id, self.clock(), HOLD)
+                row = await Repositories(session).outbox.claim(
+                    row_id, self.clock(), HOLD, self.worker_id
+                )
                 claimed = Claimed.of(row) if row is not None else None
             if claimed is None:  # sent, someone else's, not due, or behind another
                 return False
@@ -254,8 +342,13 @@ class OutboxSender:
         payload = await self._needs(claimed)
         if payload is None:
             return await self._finish(row_id, chat_id, error="no longer needed")
+        self._in_call.add(row_id)
         try:
-            sent_id = await self._call(chat_id, payload)
+            sent_id = await self._call(chat_id, payload, claimed.at_most_once)
+        except AmbiguousSend:
+            # It may have arrived; at most once: do not send it again.
+            log.warning("outbox row %s: no answer from Telegram, not sent again", row_id)
+            return await self._finish(row_id, chat_id, error="sent? no answer", sent=True)
         except UserBlockedBot:
             await self._blocked(row_id, chat_id)
             return None
@@ -270,6 +363,8 @@ class OutboxSender:
         except (NetworkError, TelegramError) as exc:
             await self._later(row_id, attempts, type(exc).__name__, 2.0 ** min(attempts, 6))
             return None
+        finally:
+            self._in_call.discard(row_id)
         link = None
         if sent_id is not None and case_id is not None and source[0] is not None:
             link = (
@@ -280,7 +375,10 @@ class OutboxSender:
             )
         return await self._finish(row_id, chat_id, link=link)
 
-    async def _call(self, chat_id: int, payload: dict[str, Any]) -> int | None:
+    async def _call(
+        self, chat_id: int, payload: dict[str, Any], at_most_once: bool = False
+    ) -> int | None:
+        policy = QUICK_ONCE if at_most_once else QUICK
         reply = (
             ReplyParameters(payload["reply_to"], allow_sending_without_reply=True)
             if payload.get("reply_to")
@@ -289,7 +387,7 @@ class OutboxSender:
         kind, thread = payload["type"], payload.get("thread_id")
         if kind == "topic":
             topic = await call_api(
-                self.bot.create_forum_topic, chat_id=chat_id, policy=QUICK, name=payload["name"]
+                self.bot.create_forum_topic, chat_id=chat_id, policy=policy, name=payload["name"]
             )
             async with self.db.transaction() as session:
                 case = await session.get(Case, payload["case_id"])
@@ -300,7 +398,7 @@ class OutboxSender:
             message: Message | MessageId = await call_api(
                 self.bot.send_message,
                 chat_id=chat_id,
-                policy=QUICK,
+                policy=policy,
                 text=payload["text"],
                 parse_mode=ParseMode.HTML,
                 reply_markup=_buttons(payload),
@@ -312,7 +410,7 @@ class OutboxSender:
             message = await call_api(
                 self.bot.copy_message,
                 chat_id=chat_id,
-                policy=QUICK,
+                policy=policy,
                 from_chat_id=payload["from_chat_id"],
                 message_id=payload["message_id"],
                 caption=payload.get("caption"),
@@ -330,7 +428,7 @@ class OutboxSender:
         await call_api(
             edit,
             chat_id=chat_id,
-            policy=QUICK,
+            policy=policy,
             message_id=payload["message_id"],
             parse_mode=ParseMode.HTML,
             **{field: payload["text"]},
@@ -343,21 +441,46 @@ class OutboxSender:
         chat_id: int,
         error: str | None = None,
         link: tuple[int, tuple[int, int], tuple[int, int], str] | None = None,
+        sent: bool | None = None,
     ) -> Claimed | None:
         """Record the outcome and, in the same transaction, claim the chat's next message."""
-        async with self.db.transaction() as session:
-            repos = Repositories(session)
-            now = self.clock()
-            # False when the row was deleted meanwhile (/forget): then no link either.
-            if await repos.outbox.settle(row_id, now, error) and link is not None:
-                await repos.links.add(*link)
-            next_id = await repos.outbox.next_for_chat(chat_id, now)
-            if next_id is None:
-                return None
-            following = await repos.outbox.claim(next_id, now, HOLD)
-            return Claimed.of(following) if following is not None else None
+
+        async def record() -> Claimed | None:
+            async with self.db.transaction() as session:
+                repos = Repositories(session)
+                now = self.clock()
+                # False when the row was deleted meanwhile (/forget): then no link either.
+                if await repos.outbox.settle(row_id, now, error, sent) and link is not None:
+                    await repos.links.add(*link)
+                if self._closing:
+                    return None
+                next_id = await repos.outbox.next_for_chat(chat_id, now)
+                if next_id is None:
+                    return None
+                following = await repos.outbox.claim(next_id, now, HOLD, self.worker_id)
+                return Claimed.of(following) if following is not None else None
+
+        return await self._recorded(record)
+
+    async def _recorded(self, record: Callable[[], Awaitable[T]]) -> T | None:
+        """Record an outcome; while the database is down, keep trying (the message is out:
+        sending it again would double it). Given up only when the process stops; then the
+        claim is taken over by the rules of `take_over`."""
+        delay = 0.2
+        while True:
+            try:
+                return await record()
+            except Exception as exc:
+                if not is_outage(exc) or self._closing:
+                    raise
+                log.warning("outbox: outcome waits for the database")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     async def _later(self, row_id: int, attempts: int, error: str, seconds: float) -> None:
+        await self._recorded(lambda: self._record_later(row_id, attempts, error, seconds))
+
+    async def _record_later(self, row_id: int, attempts: int, error: str, seconds: float) -> None:
         async with self.db.transaction() as session:
             repos = Repositories(session)
             row = await session.get(OutboxMessage, row_id)
@@ -373,11 +496,15 @@ class OutboxSender:
     async def _blocked(self, row_id: int, chat_id: int) -> None:
         """Once: give up every message still to send to that chat (this one, reminders:
         no retry storm), mark the user, let the dialogues react (requeue a case)."""
-        async with self.db.transaction() as session:
-            repos = Repositories(session)
-            await repos.outbox.give_up_chat(chat_id, self.clock(), "blocked")
-            await repos.users.mark_blocked(chat_id, self.clock())
-            follow_up = await self.on_blocked(repos, chat_id, self.clock())
-            rows = await queue_actions(repos, follow_up, self.clock())
+
+        async def record() -> list[OutboxMessage]:
+            async with self.db.transaction() as session:
+                repos = Repositories(session)
+                await repos.outbox.give_up_chat(chat_id, self.clock(), "blocked")
+                await repos.users.mark_blocked(chat_id, self.clock())
+                follow_up = await self.on_blocked(repos, chat_id, self.clock())
+                return await queue_actions(repos, follow_up, self.clock(), self.worker_id)
+
+        rows = await self._recorded(record) or []
         log.info("a recipient blocked the bot; %d follow-up messages", len(rows))
         await self.send(rows)

@@ -22,7 +22,7 @@ from flows import events
 from flows.context import FlowSettings
 from flows.engine import Handled, apology, handle_event
 from flows.i18n import resolve_locale
-from storage.db import Database
+from storage.db import Database, is_outage
 from storage.models import OutboxMessage, utcnow
 from storage.repositories import Repositories
 
@@ -37,12 +37,15 @@ class UpdatePipeline:
         outbox: OutboxSender,
         settings: FlowSettings,
         clock: Callable[[], datetime] = utcnow,
+        inbox: bool = False,
     ) -> None:
+        """`inbox`: updates come from the polling inbox; each leaves it when handled."""
         self.db = db
         self.delivery = delivery
         self.outbox = outbox
         self.settings = settings
         self.clock = clock
+        self.inbox = inbox
 
     async def process(self, update: Update) -> bool:
         """Handle an update; True once it is committed (webhook answers 200 only then)."""
@@ -51,6 +54,9 @@ class UpdatePipeline:
         try:
             result = await self._handle(update, event)
         except Exception as exc:
+            if is_outage(exc):  # not handled: tried again when the database is back
+                log.warning("update %s waits: database unreachable", update.update_id)
+                return False
             log.error("update %s failed: %s", update.update_id, type(exc).__name__, exc_info=exc)
             return await self._recover(update.update_id, event, query_id)
         if result is not None and event is not None:
@@ -65,6 +71,8 @@ class UpdatePipeline:
         update_id = update.update_id
         async with self.db.transaction() as session:
             repos = Repositories(session)
+            if self.inbox:
+                await repos.inbox.remove(update_id)
             if not await repos.updates.claim(update_id, self.clock()):
                 log.info("update %s is a duplicate, skipped", update_id)
                 return None
@@ -76,7 +84,9 @@ class UpdatePipeline:
             handled = await handle_event(
                 event, repos, self.settings, self.clock(), TelegramFiles(self.delivery.bot)
             )
-            queued = await queue_actions(repos, handled.actions, self.clock())
+            queued = await queue_actions(
+                repos, handled.actions, self.clock(), self.outbox.worker_id
+            )
             direct = [a for a in handled.actions if not isinstance(a, act.OUTBOX)]
             log.info("update %s handled: %s", update_id, type(event).__name__)
             return Handled(direct, handled.locale), queued
@@ -125,6 +135,8 @@ class UpdatePipeline:
             async with self.db.transaction() as session:
                 repos = Repositories(session)
                 await repos.updates.claim(update_id, self.clock())
+                if self.inbox:
+                    await repos.inbox.remove(update_id)
                 user = await repos.users.get(event.sender.user_id) if event else None
         except Exception as exc:  # the database itself is down: let Telegram redeliver
             log.error("could not record failed update %s: %s", update_id, type(exc).__name__)

@@ -12,20 +12,20 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+from telegram.ext import AIORateLimiter, Application
 
 from bot import chores, commands
 from bot.config import Settings
 from bot.delivery import Delivery, RetryPolicy
-from bot.ordering import ChatLocks, ChatOrderedProcessor
+from bot.ordering import ChatLocks
 from bot.outbox import OutboxSender
 from bot.pipeline import UpdatePipeline
+from bot.polling import Poller
 from bot.web import build_web_app, webhook_route
 from flows import cases
 from flows.context import FlowSettings
@@ -49,6 +49,9 @@ class Tuning:
     run_scheduler: bool = True  # the daily retention job
     publish_commands: bool = True
     outbox_seconds: float = 5.0  # how often refused messages to other chats are retried
+    # Telegram answers in well under a second; a long read timeout keeps "did it arrive?"
+    # (an ambiguous send, see bot.outbox) rare.
+    read_timeout: float = 20.0
 
 
 def send_limiter(per_second: int) -> AIORateLimiter:
@@ -79,6 +82,7 @@ class BotService:
         self.application: Application | None = None
         self.pipeline: UpdatePipeline | None = None
         self.outbox: OutboxSender | None = None
+        self.poller: Poller | None = None
         self._runner: web.AppRunner | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self.web_url: str | None = None
@@ -112,7 +116,9 @@ class BotService:
             .token(token)
             .base_url(f"{base_url}/bot")
             .base_file_url(f"{base_url}/file/bot")
-            .concurrent_updates(ChatOrderedProcessor(self.locks))
+            .updater(None)  # our Poller confirms only what is stored (bot.polling)
+            .read_timeout(self.tuning.read_timeout)
+            .write_timeout(self.tuning.read_timeout)
         )
         if settings.send_rate:
             builder = builder.rate_limiter(send_limiter(settings.send_rate))
@@ -138,10 +144,14 @@ class BotService:
             self.clock,
         )
         self.pipeline = UpdatePipeline(
-            self.db, Delivery(bot, self.tuning.retry), self.outbox, flow_settings, self.clock
+            self.db,
+            Delivery(bot, self.tuning.retry),
+            self.outbox,
+            flow_settings,
+            self.clock,
+            inbox=not webhook,
         )
-        self.application.add_handler(TypeHandler(Update, self._on_update))
-        self.application.add_error_handler(self._on_error)
+        await self.outbox.heartbeat()  # before anything is claimed (takes over on SQLite)
         if self.tuning.publish_commands:
             await commands.publish(bot, settings.default_locale)
         await self.application.start()
@@ -155,10 +165,16 @@ class BotService:
             log.info("webhook mode: Telegram posts to our web server")
         else:
             await bot.delete_webhook()
-            await self.application.updater.start_polling(
-                timeout=timedelta(seconds=self.tuning.poll_timeout),
-                allowed_updates=ALLOWED_UPDATES,
+            self.poller = Poller(
+                self.db,
+                bot,
+                self.pipeline.process,
+                self.locks,
+                self.clock,
+                self.tuning.poll_timeout,
+                ALLOWED_UPDATES,
             )
+            await self.poller.start()
             log.info("long polling started")
         retention = (settings.retention_days, settings.case_retention_days)
         self._scheduler = chores.start_scheduler(
@@ -167,6 +183,7 @@ class BotService:
             retention if self.tuning.run_scheduler else None,
             self.outbox.wake,
             self.tuning.outbox_seconds,
+            self.outbox.heartbeat,
             functools.partial(
                 chores.apply_queue_rules, self.db, flow_settings, self.outbox, clock=self.clock
             ),
@@ -181,22 +198,17 @@ class BotService:
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "127.0.0.1") else host
         self.web_url = f"http://{shown_host}:{port}"
 
-    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert self.pipeline is not None
-        await self.pipeline.process(update)
-
-    async def _on_error(self, _update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        # Errors outside the pipeline (polling network trouble); no message text in the log.
-        log.error("telegram error: %s", type(context.error).__name__, exc_info=context.error)
-
     async def stop(self) -> None:
         """Stop everything that runs; calling it twice is harmless."""
+        if self.poller is not None:
+            await self.poller.stop()
+            self.poller = None
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        if self.outbox is not None:
+            await self.outbox.close()
         if self.application is not None:
-            if self.application.updater.running:
-                await self.application.updater.stop()
             if self.application.running:
                 await self.application.stop()
             await self.application.shutdown()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -11,7 +12,8 @@ from importlib import resources
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -29,6 +31,34 @@ async def insert_unless_refused(session: AsyncSession, row: object) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Is this the database being unreachable (stopped, restarting, network, locked),
+    rather than a bug or a refused row? Work that failed so is tried again later, never
+    given up on. Looks through the wrapped causes (SQLAlchemy → driver → socket)."""
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            return False
+        if isinstance(seen, sqlite3.OperationalError):  # also "no such table": a bug
+            return any(word in str(seen) for word in ("locked", "busy", "unable to open", "I/O"))
+        if isinstance(seen, OperationalError) and isinstance(seen.orig, sqlite3.Error):
+            seen = seen.orig
+            continue
+        if isinstance(seen, OperationalError | InterfaceError | PoolTimeout | OSError):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        # PostgreSQL's classes 08 (connection) and 57P (server shutting down or starting).
+        if str(getattr(seen, "sqlstate", "") or "").startswith(("08", "57P")):
+            return True
+        if type(seen).__module__.startswith("asyncpg") and (
+            "Connection" in type(seen).__name__ or "Interface" in type(seen).__name__
+        ):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__ or seen.__context__
+    return False
 
 
 def make_engine(url: str) -> AsyncEngine:

@@ -97,6 +97,29 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class InboxUpdate(Base):
+    """An update fetched by long polling, kept until the transaction that handles it
+    deletes it. Telegram is told to drop an update (the next getUpdates offset) only once
+    it is stored here, so a killed process or a database outage loses nothing."""
+
+    __tablename__ = "inbox"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    payload: Mapped[dict[str, Any]] = mapped_column()  # the update as Telegram sent it
+
+
+class Worker(Base):
+    """A running bot process. Its outbox claims hold while its heartbeat is fresh; a
+    process that died (kill -9) leaves claims that others take over quickly."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Invite(Base):
     """A single-use, expiring deep-link code that grants a staff role."""
 
@@ -274,6 +297,10 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     claimed_until: Mapped[datetime | None]  # a sender is working on it until then
+    claimed_by: Mapped[str | None] = mapped_column(String(32))  # Worker.id of that sender
+    # After an ambiguous failure (Telegram may have taken it: a read timeout, a sender
+    # that died mid-call) such a row is not sent again: reminders, announcements.
+    at_most_once: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     failed_at: Mapped[datetime | None]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from storage.bookings import BookingRepository
 from storage.db import insert_unless_refused
+from storage.inbox import InboxRepository
 from storage.models import (
     AuditEntry,
     Booking,
@@ -31,9 +33,11 @@ from storage.models import (
     StaffProfile,
     User,
     UtcDateTime,
+    Worker,
     utcnow,
 )
 from storage.site_schema import SiteRecord, from_columns, to_columns
+from storage.workers import WorkerRepository
 
 STAFF_ROLES = ("digibuddy", "organiser")
 # last_seen_at only decides retention (days), so it is written at most once an hour.
@@ -85,7 +89,9 @@ class UserRepository:
                 CaseMessage.case_id.in_(select(Case.id).where(Case.citizen_id == user_id))
             ),
             delete(Case).where(Case.citizen_id == user_id),
-            delete(OutboxMessage).where(OutboxMessage.chat_id == user_id),
+            delete(OutboxMessage).where(
+                or_(OutboxMessage.chat_id == user_id, OutboxMessage.source_chat_id == user_id)
+            ),
             # A staff member leaves: their open cases go back to the queue.
             update(Case)
             .where(Case.assignee_id == user_id, Case.status == "active")
@@ -531,12 +537,13 @@ def _claim_statement() -> Update:
             ),
             ~older_pending,
         )
-        .values(claimed_until=bindparam("until", type_=UtcDateTime))
+        .values(claimed_until=bindparam("until", type_=UtcDateTime), claimed_by=bindparam("by"))
         .execution_options(synchronize_session=False)
     )
 
 
 _CLAIM = _claim_statement()
+SPENT: dict[str, Any] = {}  # the payload of a settled row: its words are not kept
 
 
 class OutboxRepository:
@@ -554,10 +561,14 @@ class OutboxRepository:
         source: tuple[int, int] | None = None,
         claimed_until: datetime | None = None,
         booking: tuple[int, datetime] | None = None,
+        claimed_by: str | None = None,
+        at_most_once: bool = False,
     ) -> OutboxMessage:
         """`booking`: (id, not after) of the appointment a reminder is for."""
         row = OutboxMessage(
             claimed_until=claimed_until,
+            claimed_by=claimed_by if claimed_until is not None else None,
+            at_most_once=at_most_once,
             booking_id=booking[0] if booking else None,
             not_after=booking[1] if booking else None,
             chat_id=chat_id,
@@ -572,11 +583,13 @@ class OutboxRepository:
         self.session.add(row)
         return row
 
-    async def claim(self, row_id: int, now: datetime, hold: timedelta) -> OutboxMessage | None:
+    async def claim(
+        self, row_id: int, now: datetime, hold: timedelta, by: str
+    ) -> OutboxMessage | None:
         """Take a due row for sending, unless another sender has it or an older message to
         the same chat is still unsent (messages to one chat keep their order)."""
         result = await self.session.execute(
-            _CLAIM, {"row_id": row_id, "now": now, "until": now + hold}
+            _CLAIM, {"row_id": row_id, "now": now, "until": now + hold, "by": by}
         )
         if result.rowcount != 1:
             return None
@@ -639,19 +652,27 @@ class OutboxRepository:
         result = await self.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.chat_id == chat_id, *_unsent())
-            .values(failed_at=now, claimed_until=None, error=error[:64])
+            .values(
+                failed_at=now, claimed_until=None, claimed_by=None, error=error[:64], payload=SPENT
+            )
             .execution_options(synchronize_session=False)
         )
         return result.rowcount
 
-    async def settle(self, row_id: int, now: datetime, error: str | None) -> bool:
-        """Record a sending's outcome: sent, or given up with ``error``. One UPDATE, no load
-        (it runs for every message relayed). False when the row no longer exists."""
-        outcome = {"sent_at": now} if error is None else {"failed_at": now, "error": error[:64]}
+    async def settle(
+        self, row_id: int, now: datetime, error: str | None, sent: bool | None = None
+    ) -> bool:
+        """Record a sending's outcome: sent, or given up with ``error`` (``sent=True`` with
+        an error: sent, but Telegram's answer was lost). The words go: only the fact stays.
+        One UPDATE, no load (it runs for every message relayed). False when the row no
+        longer exists."""
+        if sent is None:
+            sent = error is None
+        outcome = {"sent_at": now} if sent else {"failed_at": now}
         result = await self.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == row_id)
-            .values(claimed_until=None, **outcome)
+            .values(claimed_until=None, claimed_by=None, payload=SPENT, error=error, **outcome)
             .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1
@@ -659,9 +680,45 @@ class OutboxRepository:
     async def retry_later(self, row: OutboxMessage, at: datetime, error: str) -> None:
         row.attempts += 1
         row.next_attempt_at, row.claimed_until, row.error = at, None, error[:64]
+        row.claimed_by = None
 
     async def give_up(self, row: OutboxMessage, now: datetime, error: str) -> None:
         row.failed_at, row.claimed_until, row.error = now, None, error[:64]
+        row.claimed_by, row.payload = None, SPENT
+
+    async def take_over(self, now: datetime, alive: list[str], lost: Collection[int] = ()) -> int:
+        """Claims of senders that are gone (not in ``alive``) are free again. A claimed
+        row may have been on its way when its sender died: one that must go at most once
+        is given up, the others are sent (again). ``lost``: rows known to have been on
+        their way (a sender stopping with calls unanswered). Returns how many."""
+        unsent = (*_unsent(), OutboxMessage.claimed_until.is_not(None))
+        gone = or_(OutboxMessage.claimed_by.is_(None), OutboxMessage.claimed_by.not_in(alive))
+        if lost:
+            gone = or_(gone, OutboxMessage.id.in_(lost))
+        given_up = await self.session.execute(
+            update(OutboxMessage)
+            .where(*unsent, gone, OutboxMessage.at_most_once.is_(True))
+            .values(
+                failed_at=now,
+                claimed_until=None,
+                claimed_by=None,
+                payload=SPENT,
+                error="outcome unknown: sender stopped",
+            )
+            .execution_options(synchronize_session=False)
+        )
+        freed = await self.session.execute(
+            update(OutboxMessage)
+            .where(*unsent, gone)
+            .values(claimed_until=None, claimed_by=None)
+            .execution_options(synchronize_session=False)
+        )
+        return given_up.rowcount + freed.rowcount
+
+    async def release(self, worker_id: str, lost: Collection[int]) -> int:
+        """A sender stops cleanly: its claims go back, as if it had died (see take_over)."""
+        others = select(Worker.id).where(Worker.id != worker_id)
+        return await self.take_over(utcnow(), list(await self.session.scalars(others)), lost)
 
     async def prune(self, before: datetime) -> int:
         result = await self.session.execute(
@@ -758,3 +815,5 @@ class Repositories:
         self.links = LinkRepository(session)
         self.staff_groups = StaffGroupRepository(session)
         self.bookings = BookingRepository(session)
+        self.inbox = InboxRepository(session)
+        self.workers = WorkerRepository(session)
