@@ -11,7 +11,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.outbox import HEARTBEAT_SECONDS, OutboxSender, queue_actions
 from flows import cases
 from flows.context import Context, FlowSettings
-from storage.db import Database
+from storage.db import Database, is_outage
 from storage.models import utcnow
 from storage.repositories import Repositories
 
@@ -72,6 +72,21 @@ async def apply_queue_rules(
     return len(rows)
 
 
+def outage_tolerant(job: Callable[..., Awaitable[object]]) -> Callable[..., Awaitable[None]]:
+    """A periodic job that meets a database outage logs one line and waits for its next
+    turn (its rows are the record: nothing is lost by skipping a turn)."""
+
+    async def run(*args: object) -> None:
+        try:
+            await job(*args)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            log.warning("%s put off: database unreachable", getattr(job, "__name__", "job"))
+
+    return run
+
+
 def start_scheduler(
     db: Database,
     timezone: str,
@@ -87,7 +102,7 @@ def start_scheduler(
     scheduler = AsyncIOScheduler(timezone=timezone)
     if queue_rules is not None:
         scheduler.add_job(
-            queue_rules,
+            outage_tolerant(queue_rules),
             "interval",
             minutes=1,
             id="queue_rules",
@@ -119,7 +134,7 @@ def start_scheduler(
         scheduler.start()
         return scheduler
     scheduler.add_job(
-        apply_retention,
+        outage_tolerant(apply_retention),
         "cron",
         hour=3,
         minute=30,

@@ -105,13 +105,17 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
 def cmd_sites_import(args: argparse.Namespace) -> int:
     settings = _settings()
     from storage.db import upgrade
-    from storage.site_files import SitesFileError, read_sites
+    from storage.site_files import MAX_FILE_BYTES, SitesFileError, SitesFileRefused, read_sites
 
     try:
         with open(args.file, "rb") as handle:
-            records = read_sites(args.file, handle.read())
+            content = handle.read(MAX_FILE_BYTES + 1)  # enough to tell a file is too big
+        records = read_sites(args.file, content)
     except OSError as exc:
         print(f"digibank: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except SitesFileRefused as exc:  # not a sites file at all: one line, like OSError
+        print(f"digibank: {args.file}: {exc.errors[0]}; nothing was imported", file=sys.stderr)
         return 2
     except SitesFileError as exc:
         for error in exc.errors:

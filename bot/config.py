@@ -46,6 +46,9 @@ class Settings:
     inactive_case_days: int = 7
     reminder_hours: tuple[int, ...] = (24, 2)
     send_rate: int = 28  # messages a second to all chats together; Telegram allows about 30
+    # Seconds to wait for Telegram's answer; a call unanswered by then may or may not have
+    # been carried out (an ambiguous send, see bot.outbox), so this is long.
+    telegram_timeout: int = 20
 
     @property
     def playground(self) -> bool:
@@ -160,4 +163,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         inactive_case_days=_int("INACTIVE_CASE_DAYS", get("INACTIVE_CASE_DAYS") or "7", 1, 365),
         reminder_hours=_hours_list("REMINDER_HOURS", get("REMINDER_HOURS") or "24,2"),
         send_rate=_int("SEND_RATE", get("SEND_RATE") or "28", 0, 1000),
+        telegram_timeout=_int("TELEGRAM_TIMEOUT", get("TELEGRAM_TIMEOUT") or "20", 1, 300),
     )

@@ -51,6 +51,8 @@ T = TypeVar("T")
 
 # What the dialogues do when a recipient turns out to have blocked the bot.
 OnBlocked = Callable[[Repositories, int, datetime], Awaitable[list[act.Action]]]
+# What they do when a relayed message of a case (chat, case) is given up for good.
+OnUndeliverable = Callable[[Repositories, int, int, datetime], Awaitable[list[act.Action]]]
 
 
 def payload_of(action: act.Action) -> dict[str, Any]:
@@ -165,7 +167,7 @@ async def queue_actions(
                     action.chat_id,
                     payload_of(action),
                     due,
-                    case_id=relay.case_id if relay else None,
+                    case_id=relay.case_id if relay else getattr(action, "case_id", None),
                     source=relay.source if relay else None,
                     claimed_until=claimed_until,
                     booking=(scheduled.booking_id, scheduled.not_after) if scheduled else None,
@@ -184,10 +186,12 @@ class OutboxSender:
         bot: Bot,
         on_blocked: OnBlocked,
         clock: Callable[[], datetime] = utcnow,
+        on_undeliverable: OnUndeliverable | None = None,
     ) -> None:
         self.db = db
         self.bot = bot
         self.on_blocked = on_blocked
+        self.on_undeliverable = on_undeliverable
         self.clock = clock
         self.worker_id = secrets.token_hex(8)  # this process, in claims and heartbeats
         self._draining = asyncio.Lock()
@@ -359,7 +363,10 @@ class OutboxSender:
             return None
         except BadRequest as exc:
             log.warning("outbox row %s refused: %s", row_id, type(exc).__name__)
-            return await self._finish(row_id, chat_id, error=f"400 {exc.message}"[:64])
+            relayed = case_id if source[0] is not None else None
+            return await self._finish(
+                row_id, chat_id, error=f"400 {exc.message}"[:64], undelivered=relayed
+            )
         except (NetworkError, TelegramError) as exc:
             await self._later(row_id, attempts, type(exc).__name__, 2.0 ** min(attempts, 6))
             return None
@@ -442,8 +449,10 @@ class OutboxSender:
         error: str | None = None,
         link: tuple[int, tuple[int, int], tuple[int, int], str] | None = None,
         sent: bool | None = None,
+        undelivered: int | None = None,
     ) -> Claimed | None:
-        """Record the outcome and, in the same transaction, claim the chat's next message."""
+        """Record the outcome and, in the same transaction, claim the chat's next message.
+        `undelivered`: the case of a relayed message given up for good (its sender hears)."""
 
         async def record() -> Claimed | None:
             async with self.db.transaction() as session:
@@ -452,6 +461,8 @@ class OutboxSender:
                 # False when the row was deleted meanwhile (/forget): then no link either.
                 if await repos.outbox.settle(row_id, now, error, sent) and link is not None:
                     await repos.links.add(*link)
+                if undelivered is not None:
+                    await self._tell_undelivered(repos, chat_id, undelivered, now)
                 if self._closing:
                     return None
                 next_id = await repos.outbox.next_for_chat(chat_id, now)
@@ -489,9 +500,20 @@ class OutboxSender:
             if attempts + 1 >= MAX_ATTEMPTS:
                 await repos.outbox.give_up(row, self.clock(), f"gave up: {error}")
                 log.error("outbox row %s given up after %d attempts", row_id, attempts + 1)
+                if row.case_id is not None and row.source_chat_id is not None:
+                    await self._tell_undelivered(repos, row.chat_id, row.case_id, self.clock())
                 return
             await repos.outbox.retry_later(row, self.clock() + timedelta(seconds=seconds), error)
         log.info("outbox row %s will be retried (%s)", row_id, error)
+
+    async def _tell_undelivered(
+        self, repos: Repositories, chat_id: int, case_id: int, now: datetime
+    ) -> None:
+        """Queue the dialogues' notices about a relayed message given up on; the next
+        drain sends them (they go to other chats than the one being served)."""
+        if self.on_undeliverable is not None:
+            notices = await self.on_undeliverable(repos, chat_id, case_id, now)
+            await queue_actions(repos, notices, now)
 
     async def _blocked(self, row_id: int, chat_id: int) -> None:
         """Once: give up every message still to send to that chat (this one, reminders:

@@ -49,7 +49,11 @@ class UpdatePipeline:
 
     async def process(self, update: Update) -> bool:
         """Handle an update; True once it is committed (webhook answers 200 only then)."""
-        event = to_event(update, self.settings.bot_username)
+        try:
+            event = to_event(update, self.settings.bot_username)
+        except Exception as exc:  # an update we cannot read is still recorded as handled
+            log.error("update %s unreadable: %s", update.update_id, type(exc).__name__)
+            event = None
         query_id = update.callback_query.id if update.callback_query is not None else None
         try:
             result = await self._handle(update, event)

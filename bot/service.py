@@ -35,6 +35,8 @@ from storage.models import utcnow
 from storage.seeding import load_seed_if_empty
 
 log = logging.getLogger(__name__)
+# PTB's limiter logs a 429 with a traceback before handing it to us; we log and retry it.
+logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 SLACK = 1.5  # messages the send limiter's bucket holds (see send_limiter)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
@@ -49,9 +51,6 @@ class Tuning:
     run_scheduler: bool = True  # the daily retention job
     publish_commands: bool = True
     outbox_seconds: float = 5.0  # how often refused messages to other chats are retried
-    # Telegram answers in well under a second; a long read timeout keeps "did it arrive?"
-    # (an ambiguous send, see bot.outbox) rare.
-    read_timeout: float = 20.0
 
 
 def send_limiter(per_second: int) -> AIORateLimiter:
@@ -117,8 +116,8 @@ class BotService:
             .base_url(f"{base_url}/bot")
             .base_file_url(f"{base_url}/file/bot")
             .updater(None)  # our Poller confirms only what is stored (bot.polling)
-            .read_timeout(self.tuning.read_timeout)
-            .write_timeout(self.tuning.read_timeout)
+            .read_timeout(settings.telegram_timeout)  # long: ambiguous sends stay rare
+            .write_timeout(settings.telegram_timeout)
         )
         if settings.send_rate:
             builder = builder.rate_limiter(send_limiter(settings.send_rate))
@@ -142,6 +141,7 @@ class BotService:
             bot,
             functools.partial(cases.recipient_blocked, default_locale=settings.default_locale),
             self.clock,
+            functools.partial(cases.undeliverable, default_locale=settings.default_locale),
         )
         self.pipeline = UpdatePipeline(
             self.db,

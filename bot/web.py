@@ -9,14 +9,20 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from sqlalchemy import text
-from telegram import Update
+from telegram import Bot, Update
 
 from bot.ordering import ChatLocks, chat_of
 from bot.pipeline import UpdatePipeline
+from bot.updates import to_event
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_UPDATE_ID = 2**31  # Telegram's update ids are positive 32-bit numbers
+
+
+class Malformed(Exception):
+    """A webhook body that is no Telegram update; the text says why, never what it held."""
 
 
 def health_route(db: Database) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -39,7 +45,7 @@ def webhook_route(
     expected = secret.encode()
 
     async def receive(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
         if not hmac.compare_digest(given, expected):  # constant time
             log.warning("webhook call with a wrong secret refused")
             return web.Response(status=403)
@@ -47,10 +53,9 @@ def webhook_route(
         if current is None:
             return web.Response(status=503)  # still starting: Telegram will try again
         try:
-            update = Update.de_json(await request.json(), current.delivery.bot)
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
-            return web.Response(status=400)
-        if update is None:
+            update = parse_update(await request.read(), current.delivery.bot)
+        except Malformed as exc:
+            log.warning("webhook call refused: %s", exc)
             return web.Response(status=400)
         async with locks.hold(chat_of(update)):
             committed = await current.process(update)
@@ -58,6 +63,35 @@ def webhook_route(
         return web.Response(status=200 if committed else 500)
 
     return receive
+
+
+def parse_update(body: bytes, bot: Bot) -> Update:
+    """The update in a webhook body, checked before PTB sees it: PTB trusts its input and
+    raises almost anything (or nothing) on a body that is not what Telegram sends."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise Malformed("the body is not UTF-8") from None
+    except RecursionError:
+        raise Malformed("the body is nested too deeply") from None
+    except ValueError:
+        raise Malformed("the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise Malformed("the body is not a JSON object")
+    update_id = data.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        raise Malformed("update_id is not a number")
+    if not 0 <= update_id < MAX_UPDATE_ID:
+        raise Malformed("update_id is out of range")
+    try:
+        update = Update.de_json(data, bot)
+        # The pipeline turns the update into an event before its own error handling; an
+        # update it cannot turn (a message without a chat) is refused here instead.
+        to_event(update)
+        chat_of(update)
+    except Exception as exc:  # PTB raises KeyError, TypeError, AttributeError, …
+        raise Malformed(f"not an update ({type(exc).__name__})") from None
+    return update
 
 
 def build_web_app(db: Database) -> web.Application:

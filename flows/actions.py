@@ -131,6 +131,7 @@ class EditRelayed:
     message_id: int
     text: str
     caption: bool = False
+    case_id: int | None = None  # the outbox row goes with the case (/forget, retention)
 
 
 @dataclass(frozen=True)

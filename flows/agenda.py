@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from flows import booking as booking_flow
-from flows import callbacks, menu, staff
+from flows import button_values, callbacks, menu, staff
 from flows.actions import MAX_TEXT, Action, Button, Reply, Toast, utf16_len
 from flows.availability import BRUSSELS
 from flows.cases import STAFF, topic_name
@@ -132,15 +132,13 @@ async def on_button(ctx: Context, value: str) -> list[Action] | None:
         return staff.refuse(ctx)
     kind, _sep, rest = value.partition(".")
     if kind == "from":
-        try:
-            first = date.fromisoformat(rest)
-        except ValueError:
-            return None
-        return await _days(ctx, first, await _own_sites(ctx))
+        first = button_values.day(rest, _local_day(ctx.now))
+        return await _days(ctx, first, await _own_sites(ctx)) if first is not None else None
     if kind == "mark":
-        booking_id, _dot, mark = rest.partition(".")
-        if booking_id.isdigit() and mark in MARKS:
-            return await _mark(ctx, int(booking_id), MARKS[mark])
+        digits, _dot, mark = rest.partition(".")
+        booking_id = button_values.number(digits)
+        if booking_id is not None and mark in MARKS:
+            return await _mark(ctx, booking_id, MARKS[mark])
     return None
 
 

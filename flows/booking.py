@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from datetime import UTC, date, datetime, timedelta
 
-from flows import callbacks, cases, menu, nearest
+from flows import button_values, callbacks, cases, menu, nearest
 from flows.actions import (
     Action,
     Button,
@@ -44,6 +44,8 @@ FLOW = "book"
 BOOKING = "bk"  # callback namespace of buttons about one booking; they stay valid
 DAYS_SHOWN = 6  # day buttons at once; "later days" pages on
 SITES_SHOWN = 3
+MAX_PAGE = 100  # pages of days; a forged page number beyond is an expired button
+MAX_STAMP = 2**37  # a slot's start in seconds: far beyond any horizon, within datetime's range
 
 BRING = {
     "taxonweb": N_(
@@ -142,13 +144,15 @@ async def on_button(ctx: Context, value: str) -> list[Action] | None:
         return await prompt(ctx)
     if kind == "site":
         return await _site_chosen(ctx, rest)
-    if kind == "page" and rest.isdigit():
-        ctx.ask(FLOW, "day", page=int(rest))
+    page = button_values.number(rest, maximum=MAX_PAGE, minimum=0) if kind == "page" else None
+    if page is not None:
+        ctx.ask(FLOW, "day", page=page)
         return await prompt(ctx)
     if kind == "day":
         return await _day_chosen(ctx, rest)
-    if kind == "time" and rest.isdigit():
-        return await _time_chosen(ctx, int(rest))
+    stamp = button_values.number(rest, maximum=MAX_STAMP) if kind == "time" else None
+    if stamp is not None:
+        return await _time_chosen(ctx, stamp)
     if kind == "confirm":
         return await _confirm(ctx)
     if kind == "other":
@@ -258,9 +262,8 @@ async def _chosen_site(ctx: Context) -> SiteRecord | None:
 
 
 async def _day_chosen(ctx: Context, value: str) -> list[Action] | None:
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
+    day = button_values.day(value, ctx.now.date())
+    if day is None:
         return None
     site = await _chosen_site(ctx)
     return await _ask_time(ctx, site, day) if site is not None else None
@@ -284,9 +287,12 @@ async def _ask_time(ctx: Context, site: SiteRecord, day: date) -> list[Action]:
 
 async def _time_chosen(ctx: Context, stamp: int) -> list[Action] | None:
     site = await _chosen_site(ctx)
-    if site is None:
+    if site is None or site.coaching is None:
         return None
     starts_at = datetime.fromtimestamp(stamp, tz=UTC)
+    horizon = timedelta(days=site.coaching.horizon_days + 1)
+    if not ctx.now - timedelta(days=1) <= starts_at <= ctx.now + horizon:
+        return None  # never one of the times we offered
     return await _ask_confirm(ctx, site, starts_at)
 
 
@@ -476,9 +482,12 @@ async def on_booking_button(ctx: Context, value: str) -> list[Action] | None:
         return await my_appointments(ctx)
     if kind == "new":
         return await start(ctx)
-    if kind == "offer" and rest.isdigit():
-        return await _offered(ctx, int(rest))
-    booking = await _own_booking(ctx, int(rest)) if rest.isdigit() else None
+    ident = button_values.number(rest)  # of a booking; of a case for "offer"
+    if ident is None:
+        return None  # forged or garbled: an expired button
+    if kind == "offer":
+        return await _offered(ctx, ident)
+    booking = await _own_booking(ctx, ident)
     if booking is None or booking.starts_at <= ctx.now:
         return [Toast(_("⌛ This appointment is no longer open.")), *await my_appointments(ctx)]
     if kind == "coming":

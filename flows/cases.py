@@ -24,18 +24,19 @@ from flows.actions import (
     Relay,
     Reply,
 )
+from flows.button_values import MAX_USER_ID, number
 from flows.context import Context, FlowSettings
-from flows.i18n import N_, _, display_timezone, language_name, use_locale
+from flows.i18n import N_, _, display_timezone, language_name, ngettext, use_locale
 from flows.opening_hours import status
 from flows.site_index import site_index
-from storage.models import Case
+from flows.text_limits import MAX_CAPTION, MAX_TEXT, labelled, pack
+from storage.models import Case, CaseMessage
 from storage.repositories import Repositories
 from storage.site_schema import LANGUAGES, TOPICS
 
 FLOW = "case"
 CASE = "case"  # callback namespace of case buttons (take, done, rate, use): never stale
 STAFF = ("digibuddy", "organiser", "admin")
-CAPTIONED = frozenset({"photo", "document", "voice", "video", "audio", "animation"})
 
 TOPIC_LABELS = {
     "taxonweb": N_("📄 Tax-on-web / MyMinfin"),
@@ -313,12 +314,17 @@ async def _relay(
         there = await ctx.repos.links.counterpart(sender.chat_id, sender.reply_to)
         reply_to = there[1] if there is not None and there[0] == to_chat else None
     relay = Relay(case.id, source, reply_to, kind, in_topic)
-    if text is not None:
-        return [Notify(to_chat, f"{header} {html.escape(text)}", relay=relay)]
+    if text is not None:  # too long with the header: several messages, each linked
+        first, *more = labelled(header, text)
+        follow = Relay(case.id, source, None, kind, in_topic)
+        return [
+            Notify(to_chat, first, relay=relay),
+            *(Notify(to_chat, part, relay=follow) for part in more),
+        ]
     if source is None:
         return []
-    if kind in CAPTIONED:
-        return [CopyMessage(to_chat, source[0], source[1], header, relay)]
+    # The header goes first, on its own: a copy without a new caption keeps the sender's
+    # (we never see it, and a header in its place would drop it or push it past 1,024).
     return [
         Notify(to_chat, header, relay=Relay(case.id, reply_to=reply_to, in_topic=in_topic)),
         CopyMessage(to_chat, source[0], source[1], None, relay),
@@ -344,13 +350,15 @@ RATE_LIMIT = 20  # messages a minute; more are still relayed, with a kind word t
 
 
 async def on_edit(ctx: Context, event: events.Edited) -> list[Action] | None:
-    """An edited original: its copy on the other side changes too."""
+    """An edited original: its copies on the other side change too (a long text went over
+    as several messages: the new text is spread over them, and what does not fit follows
+    as new messages)."""
     if event.sender.message_id is None or event.text is None:
         return None
-    link = await ctx.repos.links.copy_of(event.sender.chat_id, event.sender.message_id)
-    if link is None:
+    copies = await ctx.repos.links.copies_of(event.sender.chat_id, event.sender.message_id)
+    if not copies:
         return None
-    case = await ctx.repos.cases.get(link.case_id)
+    case = await ctx.repos.cases.get(copies[0].case_id)
     if case is None or case.status == "closed":
         return None
     if case.citizen_id == ctx.user.id:
@@ -360,8 +368,21 @@ async def on_edit(ctx: Context, event: events.Edited) -> list[Action] | None:
         header = _staff_header(await _shown_name(ctx, case, profile.first_name if profile else ""))
     sender = "citizen" if case.citizen_id == ctx.user.id else "staff"
     await ctx.repos.cases.add_message(case, sender, None, "edit", event.text, ctx.now)
-    text = f"{header} {html.escape(event.text)} ✏️"
-    return [EditRelayed(link.target_chat_id, link.target_message_id, text, event.caption)]
+    limit = MAX_CAPTION if event.caption else MAX_TEXT
+    parts = labelled(header, event.text, limit, suffix=" ✏️")
+    edits: list[Action] = [
+        EditRelayed(copy.target_chat_id, copy.target_message_id, part, event.caption, case.id)
+        for copy, part in zip(copies, parts, strict=False)
+    ]
+    emptied = f"{header} ✏️"  # a part the shorter new text no longer needs
+    edits += [
+        EditRelayed(copy.target_chat_id, copy.target_message_id, emptied, event.caption, case.id)
+        for copy in copies[len(parts) :]
+    ]
+    last = copies[-1]
+    group = await ctx.repos.staff_groups.of_chat(last.target_chat_id)
+    after = Relay(case.id, reply_to=last.target_message_id, in_topic=group is not None)
+    return edits + [Notify(last.target_chat_id, part, relay=after) for part in parts[len(copies) :]]
 
 
 def _kind_and_text(event: events.Event) -> tuple[str, str | None]:
@@ -458,16 +479,17 @@ async def _close(ctx: Context, case: Case, by: str) -> list[Action]:
 async def on_case_button(ctx: Context, value: str) -> list[Action] | None:
     action, _sep, rest = value.partition(".")
     parts = rest.split(".")
-    if not parts[0].isdigit():
-        return None
-    case = await ctx.repos.cases.get(int(parts[0]))
+    case_id = number(parts[0])
+    if case_id is None:
+        return None  # forged or garbled: an expired button
+    case = await ctx.repos.cases.get(case_id)
     if case is None:
         return [Reply(_("⚠️ This question no longer exists."))]
     if action == "take":
         return await take(ctx, case)
     if action == "use":
         return await _use(ctx, case)
-    if action == "close" and await _may_handle(ctx, case):
+    if action == "close" and await may_handle(ctx, case):
         return await close_case(ctx, case)
     if case.citizen_id != ctx.user.id:
         return None
@@ -481,9 +503,10 @@ async def on_case_button(ctx: Context, value: str) -> list[Action] | None:
                 )
             )
         return actions
-    if action == "rate" and len(parts) == 2 and parts[1] in "12345" and case.status == "closed":
+    stars = number(parts[1], maximum=5) if len(parts) == 2 else None
+    if action == "rate" and stars is not None and case.status == "closed":
         if case.rating is None:
-            case.rating = int(parts[1])
+            case.rating = stars
         return menu.main_menu(ctx, intro=_("🙏 Thank you!"))
     return None
 
@@ -491,13 +514,14 @@ async def on_case_button(ctx: Context, value: str) -> list[Action] | None:
 # --- staff side ---------------------------------------------------------------------------
 
 
-async def _may_handle(ctx: Context, case: Case) -> bool:
+async def may_handle(ctx: Context, case: Case) -> bool:
+    """Staff of the case's digibank (or an admin): the same rule in private and in a group."""
     banks = await staff.own_digibanks(ctx)
     return ctx.role in STAFF and (banks is None or case.digibank_id in banks)
 
 
 async def take(ctx: Context, case: Case) -> list[Action]:
-    if not await _may_handle(ctx, case):
+    if not await may_handle(ctx, case):
         return [Reply(_("⛔ This question is for another digibank."))]
     if case.status != "waiting":
         if case.assignee_id == ctx.user.id:
@@ -527,39 +551,78 @@ async def locale_of(ctx: Context, user_id: int, fallback: str | None = None) -> 
     return (user.locale if user else None) or fallback or ctx.settings.default_locale
 
 
+BRIEFING_MESSAGES = 3  # the most a digibuddy gets of the conversation so far, at a take
+HISTORY_SHOWN = 30  # newest messages at most
+
+
 async def _briefing(ctx: Context, case: Case, staff_id: int, first_name: str) -> list[Action]:
     """A digibuddy gets a case: the summary and the conversation so far for them, and
     "Sara from … is helping you now" for the citizen."""
-    history = [
-        f"{'👤' if m.sender == 'staff' else '📝' if m.sender == 'note' else '💬'} "
-        + (html.escape(m.text) if m.text is not None else f"[{m.kind}]")
-        for m in await ctx.repos.cases.messages(case.id)
-    ]
     with use_locale(await locale_of(ctx, staff_id)):
-        summary = await _case_card(ctx, case)
-        so_far = "\n".join(history[-30:]) if history else _("(no messages yet)")
-        text = _(
-            "✋ You help with question #{id} now.\n"
-            "What you write here goes to the person. /close when the question is answered."
-        ).format(id=case.id)
+        texts = await _so_far(ctx, case)
+        texts.append(
+            _(
+                "✋ You help with question #{id} now.\n"
+                "What you write here goes to the person. /close when the question is answered."
+            ).format(id=case.id)
+        )
     if staff_id == ctx.user.id:
-        actions: list[Action] = [Reply(f"{summary}\n\n{so_far}"), Reply(text)]
+        actions: list[Action] = [Reply(text) for text in texts]
     else:
-        actions = [Notify(staff_id, f"{summary}\n\n{so_far}"), Notify(staff_id, text)]
-    if case.citizen_id is not None:
-        with use_locale(await locale_of(ctx, case.citizen_id, case.locale)):
-            shown = await _shown_name(ctx, case, first_name)
-            bank = await _digibank_name(ctx, case.digibank_id)
-            if shown is None:
-                hello = _("👤 A digibuddy from {digibank} is helping you now.").format(
-                    digibank=bank
-                )
-            else:
-                hello = _("👤 <b>{name}</b> from {digibank} is helping you now.").format(
-                    name=html.escape(shown), digibank=bank
-                )
-        actions.append(Notify(case.citizen_id, hello))
-    return actions
+        actions = [Notify(staff_id, text) for text in texts]
+    return actions + await _hello(ctx, case, first_name)
+
+
+async def _so_far(ctx: Context, case: Case) -> list[str]:
+    """The case card and the newest messages that fit in BRIEFING_MESSAGES messages; the
+    older ones are counted, so nobody thinks they have read everything."""
+    summary = await _case_card(ctx, case) + "\n"  # a blank line before the history
+    messages = await ctx.repos.cases.messages(case.id)
+    if not messages:
+        nothing = _("(no messages yet)")
+        return [f"{summary}\n{nothing}"]
+
+    def older(count: int) -> str:
+        return ngettext(
+            "… {count} older message is not shown.",
+            "… {count} older messages are not shown.",
+            count,
+        ).format(count=count)
+
+    room_for_note = max(older(1), older(len(messages)), key=len)
+    shown: list[str] = []
+    hidden = len(messages)
+    for message in reversed(messages[-HISTORY_SHOWN:]):
+        lines = _history_lines(message) + shown
+        if len(pack([summary, room_for_note, *lines])) > BRIEFING_MESSAGES:
+            break
+        shown, hidden = lines, hidden - 1
+    return pack([summary, *([older(hidden)] if hidden else []), *shown])
+
+
+def _history_lines(message: CaseMessage) -> list[str]:
+    """One message of the conversation for the briefing: a line, or several if it is
+    longer than a Telegram message."""
+    icon = "👤" if message.sender == "staff" else "📝" if message.sender == "note" else "💬"
+    if message.text is None:
+        return [f"{icon} [{html.escape(message.kind)}]"]
+    return labelled(icon, message.text)
+
+
+async def _hello(ctx: Context, case: Case, first_name: str) -> list[Action]:
+    """The citizen hears who helps them now."""
+    if case.citizen_id is None:
+        return []
+    with use_locale(await locale_of(ctx, case.citizen_id, case.locale)):
+        shown = await _shown_name(ctx, case, first_name)
+        bank = await _digibank_name(ctx, case.digibank_id)
+        if shown is None:
+            hello = _("👤 A digibuddy from {digibank} is helping you now.").format(digibank=bank)
+        else:
+            hello = _("👤 <b>{name}</b> from {digibank} is helping you now.").format(
+                name=html.escape(shown), digibank=bank
+            )
+    return [Notify(case.citizen_id, hello)]
 
 
 TRANSFER_FLOW = "transfer"
@@ -590,8 +653,9 @@ async def on_transfer_button(ctx: Context, value: str) -> list[Action] | None:
         return None
     target, _sep, key = value.partition(".")
     me = await ctx.repos.staff.profile(ctx.user.id)
-    if target == "to" and key.isdigit():
-        other = await ctx.repos.staff.profile(int(key))
+    if target == "to":
+        other_id = number(key, maximum=MAX_USER_ID)
+        other = await ctx.repos.staff.profile(other_id) if other_id is not None else None
         if other is None or case.digibank_id not in await ctx.repos.memberships.of(other.user_id):
             return None
         if len(await ctx.repos.cases.active_of(other.user_id)) >= other.capacity:
@@ -720,14 +784,14 @@ async def from_topic(ctx: Context, event: events.Event, thread_id: int, bank: st
     case = await ctx.repos.cases.in_topic(thread_id, bank)
     if case is None:
         return []  # a topic of a closed case, or chatter between staff
-    if not await _may_handle(ctx, case):
+    if not await may_handle(ctx, case):
         return [Reply(_("⛔ Only digibuddies of this digibank can answer here."))]
     profile = await ctx.repos.staff.ensure_profile(ctx.user.id, ctx.first_name)
     actions: list[Action] = []
     if case.status == "waiting":
         if not await ctx.repos.cases.take(case.id, ctx.user.id, ctx.now):
             return [Reply(_("⚠️ Someone else just took question #{id}.").format(id=case.id))]
-        actions += (await _briefing(ctx, case, ctx.user.id, profile.first_name))[2:]
+        actions += await _hello(ctx, case, profile.first_name)
     kind, text = _kind_and_text(event)
     await ctx.repos.cases.add_message(case, "staff", ctx.user.id, kind, text, ctx.now)
     if case.citizen_id is None:
@@ -779,6 +843,50 @@ async def recipient_blocked(
     if profile is not None:
         profile.on_duty, profile.current_case_id = False, None
     return actions
+
+
+async def undeliverable(
+    repos: Repositories, chat_id: int, case_id: int, now: datetime, default_locale: str = "nl"
+) -> list[Action]:
+    """The outbox gave up for good on a message of case `case_id` relayed to `chat_id`
+    (Telegram refused it, or it failed too often). Its sender, on the other side of the
+    case, is asked to send it again; when the citizen wrote it, the staff side hears too
+    (they would otherwise never know). Each in the reader's own language."""
+    case = await repos.cases.get(case_id)
+    if case is None:
+        return []
+    ctx = Context.system(repos, FlowSettings(default_locale=default_locale), now)
+    if chat_id == case.citizen_id:  # a digibuddy's message did not reach the citizen
+        text = N_(
+            "⚠️ Your message to question #{id} could not be delivered. "
+            "Please send it again or shorter."
+        )
+        return await _tell_staff_side(ctx, case, text)
+    actions: list[Action] = []
+    if case.citizen_id is not None:
+        with use_locale(await locale_of(ctx, case.citizen_id, case.locale)):
+            again = _("⚠️ Your message could not be delivered. Please send it again or shorter.")
+        actions.append(Notify(case.citizen_id, again))
+    text = N_(
+        "⚠️ A message from the person of question #{id} could not be delivered. "
+        "We asked them to send it again."
+    )
+    return actions + await _tell_staff_side(ctx, case, text)
+
+
+async def _tell_staff_side(ctx: Context, case: Case, text: str) -> list[Action]:
+    """A note about a case where its staff follow it: the case's topic in the staff group
+    (where the citizen's messages go too), else its digibuddy. `text` is a msgid with {id}."""
+    group = await ctx.repos.staff_groups.of_digibank(case.digibank_id)
+    if group is not None:
+        with use_locale(ctx.settings.default_locale):
+            note = _(text).format(id=case.id)
+        return [Notify(group.chat_id, note, relay=Relay(case.id, in_topic=True))]
+    if case.assignee_id is None:
+        return []
+    with use_locale(await locale_of(ctx, case.assignee_id)):
+        note = _(text).format(id=case.id)
+    return [Notify(case.assignee_id, note)]
 
 
 async def anonymous(ctx: Context, args: str) -> list[Action]:

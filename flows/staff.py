@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flows import menu
 from flows.actions import Action, Button, Reply, SetCommands
+from flows.button_values import MAX_USER_ID, number
 from flows.context import Context
 from flows.i18n import N_, _, format_datetime
 
@@ -193,8 +194,9 @@ async def on_button(ctx: Context, value: str) -> list[Action] | None:
         role = (ctx.state.data or {}).get("role")
         if bank is not None and role in INVITABLE_ROLES:
             return await _create_invite(ctx, role, bank.id)
-    if ctx.state.step == "staff_list" and value.startswith("rm.") and value[3:].isdigit():
-        member = await ctx.repos.users.get(int(value[3:]))
+    removed = number(value[3:], maximum=MAX_USER_ID) if value.startswith("rm.") else None
+    if ctx.state.step == "staff_list" and removed is not None:
+        member = await ctx.repos.users.get(removed)
         if member is not None and member.role != "citizen":
             await ctx.repos.audit.record(ctx.user.id, "role.remove", member.id, member.role)
             member.role = "citizen"

@@ -7,11 +7,13 @@ The group stays quiet otherwise: the bot answers only its own commands and case 
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
 
 from flows import booking, cases, events
 from flows.actions import Action, Reply
 from flows.context import Context
 from flows.i18n import _
+from storage.models import Case
 
 
 async def handle(event: events.Event, ctx: Context) -> list[Action]:
@@ -34,17 +36,27 @@ async def _command(event: events.Command, ctx: Context) -> list[Action]:
     if event.name == "unlinkgroup" and ctx.role == "admin":
         await ctx.repos.staff_groups.unlink(event.sender.chat_id)
         return [Reply(_("✅ This group no longer gets questions."))]
-    in_topic = {"close": cases.close_case, "offer": booking.offer_for}
-    if event.name in in_topic and event.sender.thread_id is not None:
-        group = await ctx.repos.staff_groups.of_chat(event.sender.chat_id)
-        case = (
-            await ctx.repos.cases.in_topic(event.sender.thread_id, group.digibank_id)
-            if group is not None
-            else None
-        )
-        if case is not None and ctx.role in cases.STAFF:
-            return await in_topic[event.name](ctx, case)
-    return []
+    act = IN_TOPIC.get(event.name)
+    if act is None or event.sender.thread_id is None:
+        return []
+    group = await ctx.repos.staff_groups.of_chat(event.sender.chat_id)
+    if group is None:
+        return []
+    case = await ctx.repos.cases.in_topic(event.sender.thread_id, group.digibank_id)
+    if case is None:
+        return []
+    # Being in the group is not enough: a digibuddy of another digibank may be a member.
+    # The same rule as in a private chat, and the same answer as for text in the topic.
+    if not await cases.may_handle(ctx, case):
+        return [Reply(_("⛔ Only digibuddies of this digibank can answer here."))]
+    return await act(ctx, case)
+
+
+# Commands about the case of the topic they are written in; each is guarded above.
+IN_TOPIC: dict[str, Callable[[Context, Case], Awaitable[list[Action]]]] = {
+    "close": cases.close_case,
+    "offer": booking.offer_for,
+}
 
 
 async def _link(ctx: Context, event: events.Command) -> list[Action]:

@@ -757,6 +757,18 @@ class LinkRepository:
             )
         )
 
+    async def copies_of(self, chat_id: int, message_id: int) -> list[MessageLink]:
+        """Every copy of an original, in the order they were sent (a long text went over
+        as several messages)."""
+        found = await self.session.scalars(
+            select(MessageLink)
+            .where(
+                MessageLink.source_chat_id == chat_id, MessageLink.source_message_id == message_id
+            )
+            .order_by(MessageLink.target_message_id)
+        )
+        return list(found)
+
     async def counterpart(self, chat_id: int, message_id: int) -> tuple[int, int] | None:
         """The same message on the other side of the relay (its copy, or its original)."""
         link = await self.copy_of(chat_id, message_id)

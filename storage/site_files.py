@@ -1,14 +1,20 @@
 """Read and write the sites files organisers edit (YAML or CSV), with errors by line.
 
 A file is read completely and every error is reported (line, field, what is wrong);
-only a file without errors is imported, so nothing is ever half-imported.
+only a file without errors is imported, so nothing is ever half-imported. A file that
+cannot be read at all (too big, not UTF-8, not YAML or CSV, YAML aliases, nested too
+deeply) is refused whole with one error.
+
+CSV files are opened in spreadsheets, which run a cell that starts with "=", "+", "-" or
+"@" as a formula: such a cell is written with a leading "'" and read back without it.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
@@ -17,7 +23,11 @@ import yaml
 
 from flows.availability import format_coaching, parse_coaching
 from storage import site_schema as schema
+from storage import site_yaml
 from storage.site_schema import N_, FieldError, SiteRecord
+
+MAX_FILE_BYTES = 1_000_000  # the CLI and Telegram alike; our own export is far smaller
+_SHOWN_VALUE = 60  # characters of a wrong value repeated in its error
 
 # Fields that are one plain value in every format.
 PLAIN_FIELDS = (
@@ -60,6 +70,16 @@ class FileError:
     message: str  # an English msgid with {placeholders}, filled from params
     params: dict[str, Any] = dataclass_field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # A wrong value is repeated in its error; a 100,000-character one would make the
+        # error list too long for a message.
+        shortened = {
+            key: value[: _SHOWN_VALUE - 1] + "…" if len(value) > _SHOWN_VALUE else value
+            for key, value in self.params.items()
+            if isinstance(value, str)
+        }
+        object.__setattr__(self, "params", {**self.params, **shortened})
+
     @property
     def detail(self) -> str:
         return self.message.format(**self.params)
@@ -72,6 +92,19 @@ class SitesFileError(ValueError):
     def __init__(self, errors: list[FileError]) -> None:
         self.errors = sorted(errors, key=lambda error: error.line)
         super().__init__("\n".join(str(e) for e in self.errors))
+
+
+class SitesFileRefused(SitesFileError):
+    """The file is refused as a whole, without reading on: one error says why."""
+
+    def __init__(self, line: int, message: str, field: str = "file", **params: Any) -> None:
+        super().__init__([FileError(line, field, message, params)])
+
+
+def _refused(
+    refusal: site_yaml.YamlRefused, line: int = 0, field: str = "file"
+) -> SitesFileRefused:
+    return SitesFileRefused(line or refusal.line, refusal.message, field, **refusal.params)
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -97,24 +130,20 @@ def build_record(
             values[name] = parse(raw.get(name))
         except FieldError as exc:
             errors.append(FileError(line_of(name), name, exc.message, exc.params))
+        except (TypeError, AttributeError, ValueError):  # a list where a text belongs, …
+            errors.append(_unreadable(line_of(name), name, raw.get(name)))
 
-    def required_text(value: Any) -> str:
-        text = str(value or "").strip()
-        if not text:
-            raise FieldError(N_("required"))
-        return text
-
-    def optional_text(value: Any) -> str:
-        return str(value or "").strip()
+    def text(name: str, required: bool = False) -> None:
+        check(name, lambda v: schema.check_text(v, name, required))
 
     check("id", lambda v: schema.check_id(v, "site"))
     check("digibank", lambda v: schema.check_id(v, "digibank"))
-    check("digibank_name", required_text)
-    check("name", required_text)
+    text("digibank_name", required=True)
+    text("name", required=True)
     check("kind", lambda v: schema.parse_choices([v or "digipunt"], schema.KINDS, "kind")[0])
-    check("street", optional_text)
+    text("street")
     check("postcode", schema.check_postcode)
-    check("municipality", required_text)
+    text("municipality", required=True)
     check("latitude", lambda v: schema.parse_coordinate(v, 49.0, 52.0, "latitude"))
     check("longitude", lambda v: schema.parse_coordinate(v, 2.0, 7.0, "longitude"))
     check("verified", lambda v: schema.parse_bool(v if v is not None else False))
@@ -129,10 +158,12 @@ def build_record(
         if ranges:
             hours[day] = ranges
     values["hours"] = hours
-    check("closures", lambda v: schema.parse_closures(_as_list(v)))
+    check("closures", lambda v: schema.parse_closures(schema.check_count(_as_list(v))))
     check(
         "exceptions",
-        lambda v: schema.parse_exceptions(v if isinstance(v, dict) else _as_list(v)),
+        lambda v: schema.parse_exceptions(
+            schema.check_count(v if isinstance(v, dict) else _as_list(v))
+        ),
     )
     check("services", lambda v: schema.parse_choices(_as_list(v), schema.SERVICES, "service"))
     check("topics", lambda v: schema.parse_choices(_as_list(v), schema.TOPICS, "topic"))
@@ -141,17 +172,49 @@ def build_record(
         lambda v: schema.parse_choices(_as_list(v) or ["nl"], schema.LANGUAGES, "language"),
     )
     for name in ("phone", "email", "web", "accessibility", "notes"):
-        check(name, optional_text)
+        text(name)
     check("last_checked", lambda v: schema.parse_date(v) if v not in (None, "") else None)
-    check("stops", lambda v: tuple(schema.parse_stop(s) for s in _as_list(v)))
+    check("stops", lambda v: tuple(_stop(s) for s in schema.check_count(_as_list(v))))
     try:
-        values["coaching"] = parse_coaching(raw.get("coaching"))
+        values["coaching"] = parse_coaching(_coaching(raw.get("coaching")))
+    except site_yaml.YamlRefused as refusal:  # hostile, not mistaken: the file stops here
+        raise _refused(refusal, line_of("coaching"), "coaching") from None
     except FieldError as exc:
         name = f"coaching.{exc.where}" if exc.where else "coaching"  # "coaching.hours.tu"
         errors.append(FileError(line_of(name), name, exc.message, exc.params))
+    except (TypeError, AttributeError, ValueError):
+        errors.append(_unreadable(line_of("coaching"), "coaching", raw.get("coaching")))
     if errors:
         return None, errors
     return SiteRecord(**values), []
+
+
+def _unreadable(line: int, name: str, value: Any) -> FileError:
+    return FileError(line, name, N_("this value cannot be read: “{value}”"), {"value": str(value)})
+
+
+def _stop(value: Any) -> schema.Stop:
+    if not isinstance(value, str | dict):
+        raise FieldError(
+            N_("expected “tu 10:00-12:00 @ Place @ 50.75 5.30”, got “{value}”"), value=value
+        )
+    stop = schema.parse_stop(value)
+    schema.check_text(stop.place, "place")
+    return stop
+
+
+def _coaching(value: Any) -> Any:
+    """Coaching rules given as text (the CSV column, or a string in YAML): parsed here with
+    the strict loader, because flows.availability would read it with yaml.safe_load,
+    aliases and all. Text that is no mapping goes on as it is, for parse_coaching to
+    explain; it is read there exactly as here, so without aliases or deep nesting."""
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = site_yaml.load(value)
+    except yaml.YAMLError:
+        return value
+    return parsed if parsed is None or isinstance(parsed, Mapping) else value
 
 
 def _check_unique(records: list[tuple[SiteRecord, int]], errors: list[FileError]) -> None:
@@ -180,7 +243,7 @@ def _check_unique(records: list[tuple[SiteRecord, int]], errors: list[FileError]
             )
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(site_yaml.StrictLoader):
     """Remembers the line of every mapping and of each of its keys."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -221,21 +284,15 @@ def _strip_meta(value: Any) -> Any:
 
 def read_yaml(text: str) -> list[SiteRecord]:
     try:
-        document = yaml.load(
-            text, Loader=_LineLoader
-        )  # a SafeLoader subclass: no arbitrary objects
+        document = site_yaml.load(text, _LineLoader)
+    except site_yaml.YamlRefused as refusal:
+        raise _refused(refusal) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
-        raise SitesFileError(
-            [
-                FileError(
-                    line,
-                    "file",
-                    N_("this is not valid YAML: {problem}"),
-                    {"problem": getattr(exc, "problem", "") or ""},
-                )
-            ]
+        problem = getattr(exc, "problem", "") or ""
+        raise SitesFileRefused(
+            line, N_("this is not valid YAML: {problem}"), problem=problem
         ) from None
     if not isinstance(document, dict) or not isinstance(document.get("digibanks"), list):
         raise SitesFileError(
@@ -308,12 +365,19 @@ def read_csv(text: str) -> list[SiteRecord]:
         )
     errors: list[FileError] = []
     records: list[tuple[SiteRecord, int]] = []
-    for row in reader:
-        line = reader.line_num
-        record, found = build_record(row, lambda _name, line=line: line)
-        errors += found
-        if record is not None:
-            records.append((record, line))
+    try:
+        for row in reader:
+            line = reader.line_num
+            cells = {key: unquote_cell(v) if isinstance(v, str) else v for key, v in row.items()}
+            record, found = build_record(cells, lambda _name, line=line: line)
+            errors += found
+            if record is not None:
+                records.append((record, line))
+    except csv.Error as exc:  # a cell over 128 KB, …
+        line = reader.line_num + 1  # the line it could not finish
+        raise SitesFileRefused(
+            line, N_("this is not valid CSV: {problem}"), problem=str(exc)
+        ) from None
     _check_unique(records, errors)
     if errors:
         raise SitesFileError(errors)
@@ -321,19 +385,24 @@ def read_csv(text: str) -> list[SiteRecord]:
 
 
 def read_sites(name: str, content: bytes) -> list[SiteRecord]:
-    """By file name: .yaml/.yml or .csv."""
+    """By file name: .yaml/.yml or .csv. Slow for a big file: call it off the event loop."""
+    if len(content) > MAX_FILE_BYTES:
+        raise SitesFileRefused(
+            1, N_("the file is bigger than {size}; a sites file is far smaller"), size="1 MB"
+        )
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
-        raise SitesFileError(
-            [FileError(1, "file", N_("the file must be saved as UTF-8 text"))]
-        ) from None
+        raise SitesFileRefused(1, N_("the file must be saved as UTF-8 text")) from None
     lowered = name.lower()
-    if lowered.endswith((".yaml", ".yml")):
-        return read_yaml(text)
-    if lowered.endswith(".csv"):
-        return read_csv(text)
-    raise SitesFileError([FileError(1, "file", N_("use a .yaml, .yml or .csv file"))])
+    try:
+        if lowered.endswith((".yaml", ".yml")):
+            return read_yaml(text)
+        if lowered.endswith(".csv"):
+            return read_csv(text)
+    except RecursionError:  # a safety net: the loaders limit nesting long before this
+        raise SitesFileRefused(1, site_yaml.TOO_DEEP, depth=site_yaml.MAX_DEPTH) from None
+    raise SitesFileRefused(1, N_("use a .yaml, .yml or .csv file"))
 
 
 def _plain(record: SiteRecord) -> dict[str, Any]:
@@ -379,6 +448,23 @@ def _flow_text(value: dict[str, Any]) -> str:
     ).strip()
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP's list); "'" in front keeps it
+# text. Leading quotes before such a character are counted, so that a value that really
+# starts with "'=" comes back unchanged too.
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+_QUOTED_FORMULA = re.compile(r"^'+[=+\-@\t\r]")
+
+
+def quote_cell(value: str) -> str:
+    """A CSV cell a spreadsheet shows as text: "=1+1" → "'=1+1", "+32 9…" → "'+32 9…"."""
+    return "'" + value if _FORMULA.match(value) else value
+
+
+def unquote_cell(value: str) -> str:
+    """The value of a cell `quote_cell` wrote; other cells stay as they are."""
+    return value[1:] if _QUOTED_FORMULA.match(value) else value
+
+
 def write_csv(records: list[SiteRecord]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
@@ -407,5 +493,5 @@ def write_csv(records: list[SiteRecord]) -> str:
             ),
             "coaching": _flow_text(format_coaching(record.coaching)),
         }
-        writer.writerow(row)
+        writer.writerow({k: quote_cell(v) if isinstance(v, str) else v for k, v in row.items()})
     return buffer.getvalue()

@@ -28,7 +28,7 @@ past midnight. In CSV the `coaching` column holds the same mapping as YAML flow 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
@@ -57,6 +57,23 @@ _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")  # short enough for button data
 _POSTCODE = re.compile(r"^\d{4}$")
 CLOSED = "closed"
+
+# The longest text a field may hold. Each is at most its column in storage/models.py
+# (PostgreSQL refuses a longer VARCHAR with a traceback, SQLite keeps anything) and short
+# enough for a site card on a phone and for the citizens' search by name.
+MAX_LENGTH = {
+    "digibank_name": 100,  # digibanks.name: 120
+    "name": 120,  # sites.name: 160
+    "street": 120,  # 160
+    "municipality": 60,  # 80
+    "phone": 30,  # 40
+    "email": 100,  # 120
+    "web": 200,  # 200
+    "accessibility": 300,  # 400
+    "notes": 400,  # 400
+    "place": 120,  # a mobile point's stop (in a JSON column)
+}
+MAX_ITEMS = 100  # closures, exceptions or stops of one site
 
 
 def N_(message: str) -> str:
@@ -173,6 +190,33 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(str(text).strip())
     except ValueError:
         raise FieldError(N_("expected a date like 2026-12-24, got “{value}”"), value=text) from None
+
+
+def check_text(value: Any, what: str, required: bool = False) -> str:
+    """A one-field text, trimmed, at most MAX_LENGTH[what] characters."""
+    text = str(value or "").strip()
+    if required and not text:
+        raise FieldError(N_("required"))
+    limit = MAX_LENGTH[what]
+    if len(text) > limit:
+        raise FieldError(
+            N_("too long: at most {limit} characters, this has {length}"),
+            limit=limit,
+            length=len(text),
+        )
+    return text
+
+
+Items = TypeVar("Items", bound=Sized)
+
+
+def check_count(items: Items) -> Items:
+    """A list or mapping of at most MAX_ITEMS entries."""
+    if len(items) > MAX_ITEMS:
+        raise FieldError(
+            N_("too many: at most {limit}, this has {count}"), limit=MAX_ITEMS, count=len(items)
+        )
+    return items
 
 
 def parse_closures(items: list[str]) -> tuple[tuple[date, date], ...]:

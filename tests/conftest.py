@@ -131,3 +131,13 @@ async def sqlite_db(sqlite_url: str) -> AsyncIterator[Database]:
     database = Database(sqlite_url)
     yield database
     await database.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The fault suite's tallies (sent, received, lost, doubled, out of order)."""
+    from tests.faults.conftest import REPORTS
+
+    if REPORTS:
+        terminalreporter.section("fault suite")
+        for line in REPORTS:
+            terminalreporter.write_line(line)

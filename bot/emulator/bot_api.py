@@ -46,6 +46,9 @@ def bot_api_routes(core: EmulatorCore) -> list[web.RouteDef]:
             result = await handler(core, Params(values))
         except ApiError as error:
             return _failed(name, values, error)
+        late = core.faults.late_answer(name, values)
+        if late > 0:  # done, but the client hears of it only after this
+            await core.state.notifier.sleep(late)
         body: dict[str, Any] = {"ok": True, "result": result}
         if isinstance(result, WithDescription):
             body = {"ok": True, "result": result.result, "description": result.description}

@@ -17,6 +17,9 @@ class Fault:
 
     ``description`` replaces Telegram's default wording (for 400 write the whole text, e.g.
     ``"Bad Request: message to edit not found"``); ``retry_after`` is used for 429.
+
+    ``status=200`` with ``late`` seconds: the call is carried out, but the answer comes
+    that much later (past a client's read timeout: the client cannot know it happened).
     """
 
     method: str | None = None
@@ -25,6 +28,7 @@ class Fault:
     times: int = 1
     chat_id: int | str | None = None
     description: str | None = None
+    late: float = 0.0
 
     def matches(self, method: str, params: dict[str, Any]) -> bool:
         if self.method is not None and self.method.lower() != method.lower():
@@ -90,10 +94,20 @@ class FaultInjector:
         """``method`` and the keys of ``delays`` are Telegram's camelCase names."""
         return self.delays.get(method, self.delays.get(None, 0.0))
 
+    def late_answer(self, method: str, params: dict[str, Any]) -> float:
+        """Seconds to hold back the answer of a call that was carried out (consumed)."""
+        for fault in self.faults:
+            if fault.status == 200 and fault.matches(method, params):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.faults.remove(fault)
+                return fault.late
+        return 0.0
+
     def check(self, method: str, params: dict[str, Any]) -> ApiError | None:
         """The error this call must fail with, if any (consuming an injected fault)."""
         for fault in self.faults:
-            if fault.matches(method, params):
+            if fault.status != 200 and fault.matches(method, params):
                 fault.times -= 1
                 if fault.times <= 0:
                     self.faults.remove(fault)

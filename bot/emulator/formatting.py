@@ -65,7 +65,7 @@ def format_text(
             return None
         raise bad_request("message text is empty")
     limit = MAX_CAPTION_LENGTH if is_caption else MAX_TEXT_LENGTH
-    if len(plain) > limit:
+    if len(plain.encode("utf-16-le", "surrogatepass")) // 2 > limit:  # Telegram counts UTF-16
         raise bad_request("message caption is too long" if is_caption else "message is too long")
     return FormattedText(text=plain, raw=raw, parse_mode=mode, entities=parsed_entities)
 

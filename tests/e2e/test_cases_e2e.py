@@ -92,17 +92,29 @@ async def test_full_relay_both_ways_then_rating(emu, start_bot):
     assert alert["text"].startswith("🆕")
 
 
-async def _taken_case(emu, start_bot) -> tuple[Citizen, Citizen, BotService]:
-    """A running bot, Ann's case taken by Sara."""
-    service = await start_bot()
+async def waiting_case(emu) -> tuple[Citizen, Citizen]:
+    """On a running bot: Ann's question waits, Sara (on duty) has its card."""
     admin = await make_admin(emu)
     sara = await digibuddy(admin, "Sara", 5001)
     ann = Citizen(emu)
     await ann.onboard()
     await open_case(ann)
     await sara.replies()
+    return ann, sara
+
+
+async def take_case(emu) -> tuple[Citizen, Citizen]:
+    """On a running bot: Ann's question, taken by Sara."""
+    ann, sara = await waiting_case(emu)
     await sara.tap("Take", count=2)
     await ann.replies()
+    return ann, sara
+
+
+async def _taken_case(emu, start_bot) -> tuple[Citizen, Citizen, BotService]:
+    """A running bot, Ann's case taken by Sara."""
+    service = await start_bot()
+    ann, sara = await take_case(emu)
     return ann, sara, service
 
 
@@ -132,8 +144,9 @@ async def test_a_digibuddy_of_another_digibank_does_not_see_the_case(emu, start_
 async def test_photo_edit_and_reply_follow_both_ways(emu, start_bot):
     ann, sara, _service = await _taken_case(emu, start_bot)
     photo_id = await emu.send_photo(ann.id, caption="foutmelding")
-    [photo] = await sara.replies()
-    assert photo["photo"] is not None and photo["caption"] == "💬 #1:"  # copied, not described
+    label, photo = await sara.replies(2)  # the case label, then the photo as it was sent
+    assert label["text"] == "💬 #1:"
+    assert photo["photo"] is not None and photo["caption"] == "foutmelding"
     text_id = await emu.send_text(ann.id, "Het lukt niet")
     [copy] = await sara.replies()
     await emu.edit_text(ann.id, text_id, "Het lukt nog steeds niet")
@@ -146,8 +159,9 @@ async def test_photo_edit_and_reply_follow_both_ways(emu, start_bot):
     [answer] = await ann.replies()
     assert answer["reply_to_message_id"] == text_id  # a reply to Ann's own message
     sara_photo = await emu.send_photo(sara.id, caption="Zo ziet het eruit")
-    [back] = await ann.replies()
-    assert back["photo"] is not None and "Sara" in back["caption"]
+    label, back = await ann.replies(2)
+    assert label["text"] == "👤 Sara:"
+    assert back["photo"] is not None and back["caption"] == "Zo ziet het eruit"
     assert photo_id and sara_photo
 
 

@@ -83,8 +83,10 @@ async def test_take_relay_close_and_rate(admin, sqlite_db):
     await sara.text("Hoi! Welke foutmelding zie je?")
     assert notices(sara, 100) == ["👤 <b>Sara</b>: Hoi! Welke foutmelding zie je?"]
     await ann.send(events.Media(replace(ann.sender, message_id=55), "photo"))
-    [copy] = ann.actions
+    label, copy = ann.actions  # the label first; the copy keeps the photo's own caption
+    assert isinstance(label, Notify) and label.text == "💬 <b>#1</b>:"
     assert isinstance(copy, CopyMessage) and copy.chat_id == 10 and copy.message_id == 55
+    assert copy.caption is None
     await sara.command("close")
     stars = next(a for a in sara.actions if isinstance(a, Notify) and a.chat_id == 100).buttons
     await ann.press_data(stars[1][1].data)  # five stars
