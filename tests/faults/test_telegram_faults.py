@@ -55,8 +55,10 @@ async def test_late_answers_429_and_5xx_lose_no_relayed_message(emu, bot_process
 
 async def test_reminders_answered_late_are_not_sent_twice(emu, bot_process, database_url):
     people = [emu.add_user(f"P{n}", language_code="nl").id for n in range(20)]
+    await bot_process(TELEGRAM_TIMEOUT=TIMEOUT)
     for person in people:  # a bot may write only to people who started a chat with it
         await emu.send_text(person, "/start")
+        await emu.wait_for_bot_messages(person, 1)
     sent = [f"msg-{n:03d}" for n in range(20)]
     db = Database(database_url)
     try:
@@ -66,7 +68,6 @@ async def test_reminders_answered_late_are_not_sent_twice(emu, bot_process, data
                 payload = {"type": "text", "text": f"⏰ {token} Morgen om 10:00", "buttons": []}
                 await repos.outbox.add(person, payload, utcnow(), at_most_once=True)
                 emu.inject(Fault(method="sendMessage", status=200, late=LATE, chat_id=person))
-        await bot_process(TELEGRAM_TIMEOUT=TIMEOUT)
 
         async def unsettled() -> int:
             async with db.transaction() as session:
@@ -76,7 +77,7 @@ async def test_reminders_answered_late_are_not_sent_twice(emu, bot_process, data
                     .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
                 )
 
-        for _ in range(300):
+        for _ in range(300):  # the bot's periodic drain sends them
             if await unsettled() == 0:
                 break
             await asyncio.sleep(0.2)
