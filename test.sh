@@ -6,5 +6,6 @@ cd "$(dirname "$0")"
 source ./tools/venv.sh test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check . >/dev/null || { .venv/bin/ruff format --diff .; exit 1; }
+.venv/bin/lint-imports --no-cache  # the import contracts in pyproject.toml
 .venv/bin/digibank i18n check
 exec .venv/bin/pytest "$@"

@@ -25,10 +25,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from flows.availability import BRUSSELS, CoachingRules, Slot, parse_coaching, slots
+from flows.availability import Slot, slots
+from storage.coaching_rules import CoachingRules, parse_coaching
 from storage.db import Database, upgrade_async
 from storage.models import Booking, Digibank, Site
-from storage.site_schema import SiteRecord, to_columns
+from storage.site_columns import to_columns
+from storage.site_schema import BRUSSELS, SiteRecord
 
 TARGET_MS = 20.0
 SITE = "bench-site"

@@ -9,18 +9,20 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from flows.context import FlowSettings
 from flows.i18n import SUPPORTED_LOCALES
 
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///digibank.db"
+_FLOWS = FlowSettings()  # what the flows are told has its defaults there, written once
 
 
 class ConfigError(ValueError):
@@ -29,6 +31,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
+    """Every setting, with its default (the environment variable's when it is unset)."""
+
     bot_token: str | None = None
     api_base_url: str = "https://api.telegram.org"
     database_url: str = DEFAULT_DATABASE_URL
@@ -36,15 +40,16 @@ class Settings:
     webhook_secret: str | None = None
     port: int = 8080
     admin_ids: frozenset[int] = field(default_factory=frozenset)
-    default_locale: str = "nl"
-    timezone: str = "Europe/Brussels"
-    retention_days: int = 365
-    case_retention_days: int = 30
-    alert_others_minutes: int = 2
-    realert_minutes: int = 15
-    escalate_minutes: int = 60
-    inactive_case_days: int = 7
-    reminder_hours: tuple[int, ...] = (24, 2)
+    # Passed on to the flows (settings_for_flows): the same names and defaults as FlowSettings.
+    default_locale: str = _FLOWS.default_locale
+    timezone: str = _FLOWS.timezone
+    retention_days: int = _FLOWS.retention_days
+    case_retention_days: int = _FLOWS.case_retention_days
+    alert_others_minutes: int = _FLOWS.alert_others_minutes
+    realert_minutes: int = _FLOWS.realert_minutes
+    escalate_minutes: int = _FLOWS.escalate_minutes
+    inactive_case_days: int = _FLOWS.inactive_case_days
+    reminder_hours: tuple[int, ...] = _FLOWS.reminder_hours
     send_rate: int = 28  # messages a second to all chats together; Telegram allows about 30
     # Seconds to wait for Telegram's answer; a call unanswered by then may or may not have
     # been carried out (an ambiguous send, see bot.outbox), so this is long.
@@ -54,6 +59,18 @@ class Settings:
     def playground(self) -> bool:
         """No token: run the offline playground (emulator + chat page) instead of Telegram."""
         return self.bot_token is None
+
+
+DEFAULTS = Settings()
+
+
+def settings_for_flows(settings: Settings, bot_username: str) -> FlowSettings:
+    """What the flows are told: every FlowSettings field, taken from `settings` by name
+    (the bot's username comes from Telegram)."""
+    told = {
+        f.name: getattr(settings, f.name) for f in fields(FlowSettings) if f.name != "bot_username"
+    }
+    return FlowSettings(bot_username=bot_username, **told)
 
 
 def _url(name: str, value: str) -> str:
@@ -81,7 +98,10 @@ def normalise_database_url(value: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def _int(name: str, value: str, low: int, high: int) -> int:
+def _int(name: str, value: str | None, low: int, high: int, default: int) -> int:
+    """A whole number from low to high; `default` when the variable is unset."""
+    if value is None:
+        return default
     try:
         number = int(value)
     except ValueError:
@@ -91,9 +111,11 @@ def _int(name: str, value: str, low: int, high: int) -> int:
     return number
 
 
-def _hours_list(name: str, value: str) -> tuple[int, ...]:
+def _hours_list(name: str, value: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
     """'24,2' → (24, 2): reminders that many hours before a booking (at most a week)."""
-    hours = [_int(name, part.strip(), 1, 168) for part in value.split(",") if part.strip()]
+    if value is None:
+        return default
+    hours = [_int(name, part.strip(), 1, 168, 0) for part in value.split(",") if part.strip()]
     if not hours:
         raise ConfigError(f"{name}: expected hours like 24,2, got {value!r}")
     return tuple(sorted(set(hours), reverse=True))
@@ -125,43 +147,42 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     admins: set[int] = set()
     for part in (get("ADMIN_TELEGRAM_IDS") or "").split(","):
         if part.strip():
-            admins.add(_int("ADMIN_TELEGRAM_IDS", part.strip(), 1, 2**63 - 1))
+            admins.add(_int("ADMIN_TELEGRAM_IDS", part.strip(), 1, 2**63 - 1, 0))
 
-    locale = get("DEFAULT_LOCALE") or "nl"
+    locale = get("DEFAULT_LOCALE") or DEFAULTS.default_locale
     if locale not in SUPPORTED_LOCALES:
         raise ConfigError(f"DEFAULT_LOCALE: one of {', '.join(SUPPORTED_LOCALES)}, got {locale!r}")
 
-    timezone = get("TIMEZONE") or "Europe/Brussels"
+    timezone = get("TIMEZONE") or DEFAULTS.timezone
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"TIMEZONE: unknown time zone {timezone!r}") from None
 
+    def number(name: str, field_name: str, low: int, high: int) -> int:
+        return _int(name, get(name), low, high, getattr(DEFAULTS, field_name))
+
     return Settings(
         bot_token=token,
         api_base_url=_url(
-            "TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org"
+            "TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL") or DEFAULTS.api_base_url
         ),
-        database_url=normalise_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
+        database_url=normalise_database_url(get("DATABASE_URL") or DEFAULTS.database_url),
         webhook_url=webhook_url,
         webhook_secret=secret,
-        port=_int("PORT", get("PORT") or "8080", 1, 65535),
+        port=number("PORT", "port", 1, 65535),
         admin_ids=frozenset(admins),
         default_locale=locale,
         timezone=timezone,
-        retention_days=_int("RETENTION_DAYS", get("RETENTION_DAYS") or "365", 1, 3650),
-        case_retention_days=_int("CASE_RETENTION_DAYS", get("CASE_RETENTION_DAYS") or "30", 1, 365),
-        alert_others_minutes=_int(
-            "ALERT_OTHERS_AFTER_MINUTES", get("ALERT_OTHERS_AFTER_MINUTES") or "2", 0, 1440
+        retention_days=number("RETENTION_DAYS", "retention_days", 1, 3650),
+        case_retention_days=number("CASE_RETENTION_DAYS", "case_retention_days", 1, 365),
+        alert_others_minutes=number("ALERT_OTHERS_AFTER_MINUTES", "alert_others_minutes", 0, 1440),
+        realert_minutes=number("REALERT_AFTER_MINUTES", "realert_minutes", 1, 1440),
+        escalate_minutes=number("ESCALATE_AFTER_MINUTES", "escalate_minutes", 1, 10080),
+        inactive_case_days=number("INACTIVE_CASE_DAYS", "inactive_case_days", 1, 365),
+        reminder_hours=_hours_list(
+            "REMINDER_HOURS", get("REMINDER_HOURS"), DEFAULTS.reminder_hours
         ),
-        realert_minutes=_int(
-            "REALERT_AFTER_MINUTES", get("REALERT_AFTER_MINUTES") or "15", 1, 1440
-        ),
-        escalate_minutes=_int(
-            "ESCALATE_AFTER_MINUTES", get("ESCALATE_AFTER_MINUTES") or "60", 1, 10080
-        ),
-        inactive_case_days=_int("INACTIVE_CASE_DAYS", get("INACTIVE_CASE_DAYS") or "7", 1, 365),
-        reminder_hours=_hours_list("REMINDER_HOURS", get("REMINDER_HOURS") or "24,2"),
-        send_rate=_int("SEND_RATE", get("SEND_RATE") or "28", 0, 1000),
-        telegram_timeout=_int("TELEGRAM_TIMEOUT", get("TELEGRAM_TIMEOUT") or "20", 1, 300),
+        send_rate=number("SEND_RATE", "send_rate", 0, 1000),
+        telegram_timeout=number("TELEGRAM_TIMEOUT", "telegram_timeout", 1, 300),
     )

@@ -12,6 +12,13 @@ rows marked `at_most_once` (reminders) are not. Each process is a worker with a
 heartbeat; the claims of a worker that stopped beating are taken over within seconds.
 An outcome that cannot be recorded (the database is down) is retried in memory, never
 by sending again.
+
+A row holds its action as JSON (`payload_of`); the sender rebuilds the action
+(`action_of`) and sends it with the same translator as direct replies
+(`bot.bot_calls.BotCalls`). It knows nothing of cases: what is decided only when a
+message's turn comes (is a put-off alert still wanted, which forum topic does a relay go
+to) and what a new forum topic means are asked of the dialogues through hooks (`Route`,
+`OnTopic`, like `OnBlocked` and `OnUndeliverable`), given by `bot.service`.
 """
 
 from __future__ import annotations
@@ -26,15 +33,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from telegram import Bot, Message, MessageId, ReplyParameters
-from telegram.constants import ParseMode
+from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
-from bot.delivery import AmbiguousSend, RetryPolicy, UserBlockedBot, call_api, inline_markup
+from bot.bot_calls import BotCalls, Where
+from bot.delivery import AmbiguousSend, RetryPolicy, UserBlockedBot
 from bot.ordering import ChatLocks
 from flows import actions as act
 from storage.db import Database, is_outage
-from storage.models import Case, OutboxMessage, utcnow
+from storage.models import OutboxMessage, utcnow
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -53,6 +60,21 @@ T = TypeVar("T")
 OnBlocked = Callable[[Repositories, int, datetime], Awaitable[list[act.Action]]]
 # What they do when a relayed message of a case (chat, case) is given up for good.
 OnUndeliverable = Callable[[Repositories, int, int, datetime], Awaitable[list[act.Action]]]
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a relayed message goes when its turn comes: a forum topic of the chat, or
+    the chat itself."""
+
+    thread_id: int | None = None
+
+
+# Whether a relayed message that is decided when sent (`Relay.in_topic`, `after_seconds`)
+# is still wanted, and where it goes: the dialogues answer; None: no longer wanted.
+Route = Callable[[Repositories, act.Relay], Awaitable[Destination | None]]
+# A forum topic was opened for `CreateTopic`: the dialogues record its thread id.
+OnTopic = Callable[[Repositories, act.CreateTopic, int], Awaitable[None]]
 
 
 def payload_of(action: act.Action) -> dict[str, Any]:
@@ -101,15 +123,66 @@ def payload_of(action: act.Action) -> dict[str, Any]:
     raise TypeError(f"not an outbox action: {type(action).__name__}")
 
 
-def _buttons(payload: dict[str, Any]) -> Any:
-    rows = tuple(
+def _buttons(payload: dict[str, Any]) -> tuple[tuple[act.Button | act.UrlButton, ...], ...]:
+    return tuple(
         tuple(
             act.UrlButton(b["label"], b["url"]) if "url" in b else act.Button(b["label"], b["data"])
             for b in row
         )
         for row in payload.get("buttons") or []
     )
-    return inline_markup(rows) if rows else None
+
+
+def _relay(claimed: Claimed) -> act.Relay | None:
+    """The relay of a stored message. A delay (`after_seconds`) is spent by the time the
+    row is sent: what is kept is that it had one, so it is sent only while its case
+    still waits."""
+    payload = claimed.payload
+    topic_case, waiting_for = payload.get("topic_case"), payload.get("while_waiting")
+    case_id = topic_case or waiting_for or claimed.case_id
+    if case_id is None and not payload.get("reply_to"):
+        return None
+    source = claimed.source
+    return act.Relay(
+        case_id or 0,
+        (source[0], source[1]) if source[0] is not None and source[1] is not None else None,
+        payload.get("reply_to"),
+        payload.get("kind", "text"),
+        in_topic=topic_case is not None,
+        after_seconds=1.0 if waiting_for else 0,
+    )
+
+
+def action_of(claimed: Claimed) -> act.Action:
+    """The action a stored row was written from (`payload_of` backwards), as far as
+    sending it goes."""
+    payload, chat_id = claimed.payload, claimed.chat_id
+    match payload["type"]:
+        case "text":
+            return act.Notify(chat_id, payload["text"], _buttons(payload), _relay(claimed))
+        case "copy":
+            return act.CopyMessage(
+                chat_id,
+                payload["from_chat_id"],
+                payload["message_id"],
+                payload.get("caption"),
+                _relay(claimed),
+            )
+        case "topic":
+            return act.CreateTopic(chat_id, payload["name"], payload["case_id"])
+        case "edit":
+            return act.EditRelayed(
+                chat_id,
+                payload["message_id"],
+                payload["text"],
+                bool(payload.get("caption")),
+                claimed.case_id,
+            )
+    raise ValueError(f"unknown outbox payload type {payload['type']!r}")
+
+
+def _decided_when_sent(relay: act.Relay | None) -> bool:
+    return relay is not None and (relay.in_topic or relay.after_seconds > 0)
 
 
 @dataclass(frozen=True)
@@ -187,12 +260,22 @@ class OutboxSender:
         on_blocked: OnBlocked,
         clock: Callable[[], datetime] = utcnow,
         on_undeliverable: OnUndeliverable | None = None,
+        *,
+        route: Route,
+        on_topic: OnTopic,
     ) -> None:
+        """The hooks are the dialogues' (see the types): the sender itself only sends and
+        records what came of it."""
         self.db = db
         self.bot = bot
         self.on_blocked = on_blocked
         self.on_undeliverable = on_undeliverable
+        self.route = route
+        self.on_topic = on_topic
         self.clock = clock
+        # The same translator as direct replies, with short retries: a refused message
+        # waits in the table, not in memory. Reminders go at most once.
+        self._calls = {False: BotCalls(bot, QUICK), True: BotCalls(bot, QUICK_ONCE)}
         self.worker_id = secrets.token_hex(8)  # this process, in claims and heartbeats
         self._draining = asyncio.Lock()
         self._chats = ChatLocks()
@@ -214,6 +297,15 @@ class OutboxSender:
             if not is_outage(exc):
                 raise
             log.warning("outbox: database unreachable; rows wait for the next drain")
+
+    async def idle(self) -> bool:
+        """Nothing under way: no call unanswered, no drain running, no chat being served,
+        and no message due that is not sent yet (one waiting to be retried later is not
+        due). Tests wait for this before they assert that something did not happen."""
+        if self._in_call or self._draining.locked() or len(self._chats):
+            return False
+        async with self.db.transaction() as session:
+            return not await Repositories(session).outbox.any_due(self.clock())
 
     async def heartbeat(self) -> None:
         """Tell other workers this one lives (its claims hold). The first beat of a
@@ -318,37 +410,39 @@ class OutboxSender:
         while claimed is not None:
             claimed = await self._send_one(claimed)
 
-    async def _needs(self, claimed: Claimed) -> dict[str, Any] | None:
-        """The payload ready to send (topic resolved), or None when it is no longer needed."""
-        payload = dict(claimed.payload)
+    async def _prepared(self, claimed: Claimed) -> tuple[act.Action, Where] | None:
+        """The action to send and where it goes now, or None when it is no longer needed."""
         if claimed.not_after is not None and self.clock() >= claimed.not_after:
             return None  # a reminder that fell due while we were down: too late now
-        if claimed.booking_id is not None:
-            async with self.db.transaction() as session:
-                repos = Repositories(session)
-                if await repos.outbox.superseded(claimed.row_id, claimed.booking_id, self.clock()):
-                    return None
-        if not (payload.get("while_waiting") or payload.get("topic_case")):
-            return payload
+        action = action_of(claimed)
+        relay = getattr(action, "relay", None)
+        if claimed.booking_id is None and not _decided_when_sent(relay):
+            return action, Where()
+        destination: Destination | None = Destination()
         async with self.db.transaction() as session:
-            waiting_for = payload.get("while_waiting")
-            if waiting_for and (await session.get(Case, waiting_for) or Case()).status != "waiting":
+            repos = Repositories(session)
+            if claimed.booking_id is not None and await repos.outbox.superseded(
+                claimed.row_id, claimed.booking_id, self.clock()
+            ):
                 return None
-            if payload.get("topic_case"):  # the topic exists by now: it was queued first
-                topic_case = await session.get(Case, payload["topic_case"])
-                payload["thread_id"] = topic_case.topic_thread_id if topic_case else None
-        return payload
+            if relay is not None and _decided_when_sent(relay):
+                # A topic exists by now: its CreateTopic was queued first, to the same chat.
+                destination = await self.route(repos, relay)
+        if destination is None:
+            return None
+        return action, Where(thread_id=destination.thread_id)
 
     async def _send_one(self, claimed: Claimed) -> Claimed | None:
         """Send one claimed row; the chat's next claimed row when it went out."""
         row_id, chat_id, attempts = claimed.row_id, claimed.chat_id, claimed.attempts
         case_id, source = claimed.case_id, claimed.source
-        payload = await self._needs(claimed)
-        if payload is None:
+        prepared = await self._prepared(claimed)
+        if prepared is None:
             return await self._finish(row_id, chat_id, error="no longer needed")
+        action, where = prepared
         self._in_call.add(row_id)
         try:
-            sent_id = await self._call(chat_id, payload, claimed.at_most_once)
+            sent = await self._calls[claimed.at_most_once].carry_out(action, where)
         except AmbiguousSend:
             # It may have arrived; at most once: do not send it again.
             log.warning("outbox row %s: no answer from Telegram, not sent again", row_id)
@@ -373,74 +467,17 @@ class OutboxSender:
         finally:
             self._in_call.discard(row_id)
         link = None
-        if sent_id is not None and case_id is not None and source[0] is not None:
+        if sent.message_id is not None and case_id is not None and source[0] is not None:
             link = (
                 case_id,
                 (source[0], source[1]),
-                (chat_id, sent_id),
-                payload.get("kind", "text"),
+                (chat_id, sent.message_id),
+                claimed.payload.get("kind", "text"),
             )
-        return await self._finish(row_id, chat_id, link=link)
-
-    async def _call(
-        self, chat_id: int, payload: dict[str, Any], at_most_once: bool = False
-    ) -> int | None:
-        policy = QUICK_ONCE if at_most_once else QUICK
-        reply = (
-            ReplyParameters(payload["reply_to"], allow_sending_without_reply=True)
-            if payload.get("reply_to")
-            else None
-        )
-        kind, thread = payload["type"], payload.get("thread_id")
-        if kind == "topic":
-            topic = await call_api(
-                self.bot.create_forum_topic, chat_id=chat_id, policy=policy, name=payload["name"]
-            )
-            async with self.db.transaction() as session:
-                case = await session.get(Case, payload["case_id"])
-                if case is not None:
-                    case.topic_thread_id = topic.message_thread_id
-            return None
-        if kind == "text":
-            message: Message | MessageId = await call_api(
-                self.bot.send_message,
-                chat_id=chat_id,
-                policy=policy,
-                text=payload["text"],
-                parse_mode=ParseMode.HTML,
-                reply_markup=_buttons(payload),
-                reply_parameters=reply,
-                message_thread_id=thread,
-            )
-            return message.message_id
-        if kind == "copy":
-            message = await call_api(
-                self.bot.copy_message,
-                chat_id=chat_id,
-                policy=policy,
-                from_chat_id=payload["from_chat_id"],
-                message_id=payload["message_id"],
-                caption=payload.get("caption"),
-                parse_mode=ParseMode.HTML if payload.get("caption") else None,
-                reply_parameters=reply,
-                message_thread_id=thread,
-            )
-            return message.message_id
-        # An edit: of a media caption, or of a text.
-        edit, field = (
-            (self.bot.edit_message_caption, "caption")
-            if payload.get("caption")
-            else (self.bot.edit_message_text, "text")
-        )
-        await call_api(
-            edit,
-            chat_id=chat_id,
-            policy=policy,
-            message_id=payload["message_id"],
-            parse_mode=ParseMode.HTML,
-            **{field: payload["text"]},
-        )
-        return None
+        opened = None
+        if isinstance(action, act.CreateTopic) and sent.thread_id is not None:
+            opened = (action, sent.thread_id)
+        return await self._finish(row_id, chat_id, link=link, opened=opened)
 
     async def _finish(
         self,
@@ -450,9 +487,11 @@ class OutboxSender:
         link: tuple[int, tuple[int, int], tuple[int, int], str] | None = None,
         sent: bool | None = None,
         undelivered: int | None = None,
+        opened: tuple[act.CreateTopic, int] | None = None,
     ) -> Claimed | None:
         """Record the outcome and, in the same transaction, claim the chat's next message.
-        `undelivered`: the case of a relayed message given up for good (its sender hears)."""
+        `undelivered`: the case of a relayed message given up for good (its sender hears).
+        `opened`: a forum topic was created (the dialogues record where it is)."""
 
         async def record() -> Claimed | None:
             async with self.db.transaction() as session:
@@ -461,6 +500,8 @@ class OutboxSender:
                 # False when the row was deleted meanwhile (/forget): then no link either.
                 if await repos.outbox.settle(row_id, now, error, sent) and link is not None:
                     await repos.links.add(*link)
+                if opened is not None:
+                    await self.on_topic(repos, *opened)
                 if undelivered is not None:
                     await self._tell_undelivered(repos, chat_id, undelivered, now)
                 if self._closing:

@@ -13,7 +13,8 @@ from datetime import datetime
 from telegram import ChatMember, Update
 from telegram.error import TelegramError
 
-from bot.delivery import Delivery, UserBlockedBot
+from bot.bot_calls import BotCalls, Where
+from bot.delivery import UserBlockedBot
 from bot.outbox import OutboxSender, queue_actions
 from bot.telegram_files import TelegramFiles
 from bot.updates import to_event
@@ -33,7 +34,7 @@ class UpdatePipeline:
     def __init__(
         self,
         db: Database,
-        delivery: Delivery,
+        delivery: BotCalls,
         outbox: OutboxSender,
         settings: FlowSettings,
         clock: Callable[[], datetime] = utcnow,
@@ -117,13 +118,16 @@ class UpdatePipeline:
         self, event: events.Event, chat_id: int, outcome: list[act.Action], query_id: str | None
     ) -> None:
         toasted = False
+        where = Where(chat_id, event.sender.thread_id, query_id)
         for action in outcome:
-            await self.delivery.send(chat_id, action, query_id, event.sender.thread_id)
+            await self.delivery.carry_out(action, where)
             toasted |= isinstance(action, act.Toast)
         if isinstance(event, events.ButtonPress):
             if query_id is not None and not toasted:
                 await self.delivery.answer_press(query_id)
-            if event.message_id is not None:
+            # Only a message that still has buttons: an edit that changes nothing is
+            # refused by Telegram (an old tap on a message whose buttons are gone).
+            if event.message_id is not None and event.has_keyboard:
                 await self.delivery.close_keyboard(chat_id, event.message_id)
 
     async def _mark_blocked(self, user_id: int) -> None:

@@ -90,6 +90,11 @@ class Poller:
     def waiting(self) -> int:
         return len(self._queued)
 
+    @property
+    def busy(self) -> bool:
+        """An update stored is not handled yet (or its answers are still going out)."""
+        return bool(self._queued or self._tasks)
+
     async def _run(self) -> None:
         await self._resume()
         offset: int | None = None

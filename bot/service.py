@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -20,24 +20,26 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.ext import AIORateLimiter, Application
 
 from bot import chores, commands
-from bot.config import Settings
-from bot.delivery import Delivery, RetryPolicy
+from bot.bot_calls import BotCalls
+from bot.config import Settings, settings_for_flows
+from bot.delivery import RetryPolicy
 from bot.ordering import ChatLocks
-from bot.outbox import OutboxSender
+from bot.outbox import Destination, OutboxSender
 from bot.pipeline import UpdatePipeline
 from bot.polling import Poller
 from bot.web import build_web_app, webhook_route
+from flows import actions as act
 from flows import cases
-from flows.context import FlowSettings
-from flows.i18n import set_display_timezone
 from storage.db import Database
 from storage.models import utcnow
+from storage.repositories import Repositories
 from storage.seeding import load_seed_if_empty
 
 log = logging.getLogger(__name__)
 # PTB's limiter logs a 429 with a traceback before handing it to us; we log and retry it.
 logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 SLACK = 1.5  # messages the send limiter's bucket holds (see send_limiter)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
@@ -65,6 +67,20 @@ def send_limiter(per_second: int) -> AIORateLimiter:
     )
 
 
+async def route_relay(repos: Repositories, relay: act.Relay) -> Destination | None:
+    """The outbox asks when a relayed message's turn comes (see `act.Relay`): one put off
+    goes only while its case still waits; one for the case's topic goes into that topic
+    (into the group itself when the case is gone)."""
+    if relay.after_seconds and not await repos.relays.waiting(relay.case_id):
+        return None
+    return Destination(await repos.relays.topic_thread(relay.case_id) if relay.in_topic else None)
+
+
+async def topic_opened(repos: Repositories, action: act.CreateTopic, thread_id: int) -> None:
+    """The forum topic of a case was created: its relayed messages go there from now on."""
+    await repos.relays.set_topic_thread(action.case_id, thread_id)
+
+
 class BotService:
     def __init__(
         self,
@@ -85,10 +101,10 @@ class BotService:
         self._runner: web.AppRunner | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self.web_url: str | None = None
+        self._webhook_calls = 0  # webhook POSTs being handled
 
     async def start(self) -> None:
         settings = self.settings
-        set_display_timezone(settings.timezone)
         await load_seed_if_empty(self.db)
         web_app = build_web_app(self.db)
         token, base_url, host = settings.bot_token, settings.api_base_url, self.tuning.host
@@ -104,7 +120,7 @@ class BotService:
         if webhook:
             path = urlsplit(settings.webhook_url).path or "/"
             route = webhook_route(lambda: self.pipeline, self.locks, settings.webhook_secret or "")
-            web_app.router.add_post(path, route)
+            web_app.router.add_post(path, self._counted(route))
         await self._serve(web_app, host)
         if self.emulator is not None:
             base_url = self.web_url
@@ -124,28 +140,19 @@ class BotService:
         self.application = builder.build()
         await self.application.initialize()
         bot = self.application.bot
-        flow_settings = FlowSettings(
-            admin_ids=settings.admin_ids,
-            bot_username=bot.username,
-            default_locale=settings.default_locale,
-            retention_days=settings.retention_days,
-            case_retention_days=settings.case_retention_days,
-            alert_others_minutes=settings.alert_others_minutes,
-            realert_minutes=settings.realert_minutes,
-            escalate_minutes=settings.escalate_minutes,
-            inactive_case_days=settings.inactive_case_days,
-            reminder_hours=settings.reminder_hours,
-        )
+        flow_settings = settings_for_flows(settings, bot.username)
         self.outbox = OutboxSender(
             self.db,
             bot,
-            functools.partial(cases.recipient_blocked, default_locale=settings.default_locale),
+            functools.partial(cases.recipient_blocked, settings=flow_settings),
             self.clock,
-            functools.partial(cases.undeliverable, default_locale=settings.default_locale),
+            functools.partial(cases.undeliverable, settings=flow_settings),
+            route=route_relay,
+            on_topic=topic_opened,
         )
         self.pipeline = UpdatePipeline(
             self.db,
-            Delivery(bot, self.tuning.retry),
+            BotCalls(bot, self.tuning.retry),
             self.outbox,
             flow_settings,
             self.clock,
@@ -188,6 +195,27 @@ class BotService:
                 chores.apply_queue_rules, self.db, flow_settings, self.outbox, clock=self.clock
             ),
         )
+
+    def _counted(self, route: Handler) -> Handler:
+        async def counted(request: web.Request) -> web.StreamResponse:
+            self._webhook_calls += 1
+            try:
+                return await route(request)
+            finally:
+                self._webhook_calls -= 1
+
+        return counted
+
+    async def idle(self) -> bool:
+        """Is the bot quiet? No update being handled (polled or posted to the webhook),
+        and the outbox has nothing due and no call under way. The emulator cannot see
+        the bot's database: tests wait for this and for the emulator to be idle before
+        they assert that something did not happen (tests/e2e/conftest.py `settled`)."""
+        if self._webhook_calls or len(self.locks):
+            return False
+        if self.poller is not None and self.poller.busy:
+            return False
+        return self.outbox is None or await self.outbox.idle()
 
     async def _serve(self, web_app: web.Application, host: str) -> None:
         self._runner = web.AppRunner(web_app, access_log=None)  # access logs could hold ids

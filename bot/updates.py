@@ -75,10 +75,10 @@ def to_event(update: Update, bot_username: str = "") -> events.Event | None:
         message = query.message
         if message is None or message.chat.type not in _HANDLED_CHATS:
             return None
-        sender = _sender(
-            message.chat, query.from_user, message if isinstance(message, Message) else None
-        )
-        return events.ButtonPress(sender, query.data or "", message.message_id)
+        shown = message if isinstance(message, Message) else None  # None: too old to see
+        sender = _sender(message.chat, query.from_user, shown)
+        has_keyboard = shown is not None and shown.reply_markup is not None
+        return events.ButtonPress(sender, query.data or "", message.message_id, has_keyboard)
     if update.edited_message is not None:
         edited = update.edited_message
         if edited.chat.type not in _HANDLED_CHATS:

@@ -12,20 +12,20 @@ import html
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from flows import booking as booking_flow
 from flows import button_values, callbacks, menu, staff
 from flows.actions import MAX_TEXT, Action, Button, Reply, Toast, utf16_len
-from flows.availability import BRUSSELS
-from flows.cases import STAFF, topic_name
+from flows.booking import no_booking_sites
 from flows.context import Context
 from flows.i18n import _, format_day, format_time, language_name
 from flows.site_index import site_index
+from flows.topics import topic_name
 from storage.models import Booking
 from storage.site_schema import SiteRecord
+from storage.vocabulary import STAFF_ROLES, BookingStatus
 
 AGENDA = "ag"  # callback namespace: agenda buttons stay valid whatever the step
 DAYS = 2  # days shown at once
-MARKS = {"a": "attended", "n": "no_show"}
+MARKS = {"a": BookingStatus.ATTENDED, "n": BookingStatus.NO_SHOW}
 MARK_ROWS = 40  # two buttons a row; Telegram takes at most 100 buttons on a message
 
 
@@ -33,13 +33,14 @@ def _button(label: str, value: str) -> Button:
     return Button(label, callbacks.encode(AGENDA, value))
 
 
-def _local_day(moment: datetime) -> date:
-    return moment.astimezone(BRUSSELS).date()
+def _local_day(ctx: Context, moment: datetime) -> date:
+    """The day of a moment in the display zone: the agenda's days are those."""
+    return moment.astimezone(ctx.tz).date()
 
 
-def _midnight(day: date) -> datetime:
-    """The start of a day in Brussels, as an aware datetime (DST-correct)."""
-    return datetime.combine(day, datetime.min.time(), tzinfo=BRUSSELS)
+def _midnight(ctx: Context, day: date) -> datetime:
+    """The start of a day in the display zone, as an aware datetime (DST-correct)."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=ctx.tz)
 
 
 async def _own_sites(ctx: Context) -> dict[str, SiteRecord]:
@@ -54,18 +55,18 @@ async def _own_sites(ctx: Context) -> dict[str, SiteRecord]:
 
 async def show(ctx: Context) -> list[Action]:
     """/agenda: today and tomorrow."""
-    if ctx.role not in STAFF:
+    if ctx.role not in STAFF_ROLES:
         return staff.refuse(ctx)
-    return await _days(ctx, _local_day(ctx.now), await _own_sites(ctx))
+    return await _days(ctx, _local_day(ctx, ctx.now), await _own_sites(ctx))
 
 
 async def _days(ctx: Context, first: date, sites: dict[str, SiteRecord]) -> list[Action]:
     """The agenda of these sites (a staff member's own) from `first`, DAYS days long."""
     if not sites:
-        return [booking_flow.no_booking_sites()]
+        return [no_booking_sites()]
     last = first + timedelta(days=DAYS - 1)
     bookings = await ctx.repos.bookings.agenda(
-        list(sites), _midnight(first), _midnight(last + timedelta(days=1))
+        list(sites), _midnight(ctx, first), _midnight(ctx, last + timedelta(days=1))
     )
     by_site: dict[str, list[Booking]] = defaultdict(list)
     for booking in bookings:
@@ -87,9 +88,9 @@ async def _days(ctx: Context, first: date, sites: dict[str, SiteRecord]) -> list
 
 
 def _state(booking: Booking) -> str:
-    if booking.status == "attended":
+    if booking.status == BookingStatus.ATTENDED:
         return _("✅ came")
-    if booking.status == "no_show":
+    if booking.status == BookingStatus.NO_SHOW:
         return _("🚫 did not come")
     if booking.answer == "coming":
         return _("👍 said they will come")
@@ -101,15 +102,15 @@ def _site_agenda(ctx: Context, site: SiteRecord, booked: list[Booking]) -> list[
     lines, day = [f"📅 <b>{html.escape(site.name)}</b>"], None
     rows: list[tuple[Button, ...]] = []
     for booking in booked:
-        if _local_day(booking.starts_at) != day:
-            day = _local_day(booking.starts_at)
+        if _local_day(ctx, booking.starts_at) != day:
+            day = _local_day(ctx, booking.starts_at)
             lines.append(f"\n<b>{format_day(day)}</b>")
-        time = format_time(booking.starts_at)
+        time = format_time(booking.starts_at, ctx.tz)
         lines.append(
             f"🕐 {time} · {topic_name(booking.topic)} · "
             f"{language_name(booking.locale)} · {_state(booking)}"
         )
-        if booking.status == "booked" and booking.starts_at <= ctx.now:
+        if booking.status == BookingStatus.BOOKED and booking.starts_at <= ctx.now:
             rows.append(
                 (
                     _button(_("✅ {time} came").format(time=time), f"mark.{booking.id}.a"),
@@ -128,11 +129,11 @@ def _site_agenda(ctx: Context, site: SiteRecord, booked: list[Booking]) -> list[
 
 
 async def on_button(ctx: Context, value: str) -> list[Action] | None:
-    if ctx.role not in STAFF:
+    if ctx.role not in STAFF_ROLES:
         return staff.refuse(ctx)
     kind, _sep, rest = value.partition(".")
     if kind == "from":
-        first = button_values.day(rest, _local_day(ctx.now))
+        first = button_values.day(rest, _local_day(ctx, ctx.now))
         return await _days(ctx, first, await _own_sites(ctx)) if first is not None else None
     if kind == "mark":
         digits, _dot, mark = rest.partition(".")
@@ -142,17 +143,19 @@ async def on_button(ctx: Context, value: str) -> list[Action] | None:
     return None
 
 
-async def _mark(ctx: Context, booking_id: int, status: str) -> list[Action]:
+async def _mark(ctx: Context, booking_id: int, status: BookingStatus) -> list[Action]:
     """Attended or no-show, by staff of the site's digibank, once the appointment began;
     then that site's agenda again."""
     booking = await ctx.repos.bookings.get(booking_id)
     sites = await _own_sites(ctx)
     if booking is None or booking.site_id not in sites:
         return [Toast(_("⌛ This appointment is no longer in your agenda."))]
-    if booking.status == "cancelled" or booking.starts_at > ctx.now:
+    if booking.status == BookingStatus.CANCELLED or booking.starts_at > ctx.now:
         return [Toast(_("⌛ You can mark this once the appointment has begun."), alert=True)]
     booking.status = status
     await ctx.repos.audit.record(ctx.user.id, "booking.mark", detail=f"{booking.id} {status}")
-    note = _("✅ Saved: came.") if status == "attended" else _("🚫 Saved: did not come.")
+    note = (
+        _("✅ Saved: came.") if status == BookingStatus.ATTENDED else _("🚫 Saved: did not come.")
+    )
     site = {booking.site_id: sites[booking.site_id]}
-    return [Toast(note), *await _days(ctx, _local_day(booking.starts_at), site)]
+    return [Toast(note), *await _days(ctx, _local_day(ctx, booking.starts_at), site)]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from icalendar import Alarm, Calendar, Event, vGeo
-
-from flows.availability import BRUSSELS
 
 PRODUCT = "-//Digibank helpdesk//Coaching//NL"
 
@@ -19,15 +17,16 @@ def booking_ics(
     summary: str,
     location: str,
     description: str,
+    tz: tzinfo,
     latitude: float | None = None,
     longitude: float | None = None,
 ) -> bytes:
-    """One event in Brussels time (with its VTIMEZONE, so calendars place it right
+    """One event in the display zone `tz` (with its VTIMEZONE, so calendars place it right
     whatever the phone's zone) and an alarm an hour before."""
-    local = starts_at.astimezone(BRUSSELS)
+    local = starts_at.astimezone(tz)
     event = Event()
     event.add("uid", f"booking-{booking_id}@digibank-helpdesk")
-    event.add("dtstamp", made_at.astimezone(BRUSSELS))
+    event.add("dtstamp", made_at.astimezone(tz))
     event.add("dtstart", local)
     event.add("dtend", local + timedelta(minutes=minutes))
     event.add("summary", summary)

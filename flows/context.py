@@ -5,18 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from flows import callbacks
 from flows.actions import Button
 from storage.models import DialogueState, User
 from storage.repositories import Repositories
+from storage.vocabulary import Role
 
 
 @dataclass(frozen=True)
 class FlowSettings:
+    """What the flows are told by the configuration. These defaults are the defaults of
+    the environment variables too (bot/config.py builds both from them)."""
+
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     bot_username: str = "digibank_bot"
     default_locale: str = "nl"
+    timezone: str = "Europe/Brussels"  # dates and times are shown in this zone (TIMEZONE)
     retention_days: int = 365
     case_retention_days: int = 30
     alert_others_minutes: int = 2  # staff who speak the citizen's language are alerted first
@@ -24,6 +30,10 @@ class FlowSettings:
     escalate_minutes: int = 60
     inactive_case_days: int = 7
     reminder_hours: tuple[int, ...] = (24, 2)  # before a booking; whole days by the calendar
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)  # zoneinfo keeps one instance per name
 
 
 class FileStore(Protocol):
@@ -47,12 +57,18 @@ class Context:
     @classmethod
     def system(cls, repos: Repositories, settings: FlowSettings, now: datetime) -> Context:
         """For periodic chores: the same rules, with nobody writing (user id 0)."""
-        return cls(repos, User(id=0, role="system"), DialogueState(chat_id=0), settings, now)
+        nobody = User(id=0, role=Role.SYSTEM)
+        return cls(repos, nobody, DialogueState(chat_id=0), settings, now)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The display time zone: every date and time a person sees is in it."""
+        return self.settings.zone
 
     @property
     def role(self) -> str:
         """'admin' (from configuration) outranks the stored role."""
-        return "admin" if self.user.id in self.settings.admin_ids else self.user.role
+        return Role.ADMIN if self.user.id in self.settings.admin_ids else self.user.role
 
     @property
     def onboarded(self) -> bool:

@@ -35,8 +35,8 @@ async def handle_event(
     with use_locale(locale):
         actions = await router.handle(event, ctx)
     if ctx.forgotten:  # the rows are deleted: keep the session from writing them back
-        repos.session.expunge(user)
-        repos.session.expunge(state)
+        repos.users.let_go(user)
+        repos.dialogues.let_go(state)
     return Handled(actions, resolve_locale(user.locale, None, locale))
 
 

@@ -35,6 +35,7 @@ class ButtonPress:
     sender: Sender
     data: str
     message_id: int | None = None
+    has_keyboard: bool = True  # the message still shows buttons (an old tap: maybe not)
 
 
 @dataclass(frozen=True)

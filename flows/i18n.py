@@ -4,6 +4,9 @@ The locale of the update being handled lives in a ContextVar, so concurrent user
 see each other's language. Catalogs are the `.po` files under `locales/`; a `.mo` made
 by `digibank i18n compile` (the Docker image does) is used only when it is not older than
 its `.po`, else the `.po` is compiled in memory: a stale `.mo` is never served.
+
+There is no global time zone: a moment (datetime) is formatted in the zone it is given,
+the display zone of the settings (`ctx.tz`); without one, formatting it is an error.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from datetime import date, datetime, time, tzinfo
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel import dates as babel_dates
@@ -29,19 +31,8 @@ from babel.units import format_unit
 SUPPORTED_LOCALES: tuple[str, ...] = ("nl", "fr", "en", "ar", "tr", "uk")
 SOURCE_LOCALE = "en"  # msgids are English; every language, English included, has a catalog
 DOMAIN = "messages"
-BRUSSELS = ZoneInfo("Europe/Brussels")
 
 current_locale: ContextVar[str] = ContextVar("current_locale", default="nl")
-_display_zone: list[tzinfo] = [BRUSSELS]  # process-wide, from TIMEZONE
-
-
-def set_display_timezone(name: str) -> None:
-    """Times are shown in this zone (configuration TIMEZONE, Europe/Brussels by default)."""
-    _display_zone[0] = ZoneInfo(name)
-
-
-def display_timezone() -> tzinfo:
-    return _display_zone[0]
 
 
 def catalog_dir() -> resources.abc.Traversable:
@@ -111,9 +102,17 @@ def _babel_locale() -> str:
     return {"nl": "nl_BE", "fr": "fr_BE"}.get(current_locale.get(), current_locale.get())
 
 
+def _in_zone(value: datetime, tz: tzinfo | None) -> datetime:
+    """A moment as the wall-clock time in `tz`; without a zone there is no right answer."""
+    if tz is None:
+        raise TypeError("a moment is shown in a time zone: pass the display zone (ctx.tz)")
+    return value.astimezone(tz)
+
+
 def format_date(value: date, tz: tzinfo | None = None, fmt: str = "full") -> str:
+    """A date; a moment (datetime) needs `tz`, the zone it is shown in."""
     if isinstance(value, datetime):
-        value = value.astimezone(tz or display_timezone()).date()
+        value = _in_zone(value, tz).date()
     return babel_dates.format_date(value, format=fmt, locale=_babel_locale())
 
 
@@ -129,23 +128,24 @@ _DAY_PATTERNS = {
 
 
 def format_day(value: date | datetime, tz: tzinfo | None = None) -> str:
+    """'Tuesday 1 December'; a moment (datetime) needs `tz`, the zone it is shown in."""
     if isinstance(value, datetime):
-        value = value.astimezone(tz or display_timezone()).date()
+        value = _in_zone(value, tz).date()
     pattern = _DAY_PATTERNS.get(current_locale.get(), "EEEE d MMMM")
     return babel_dates.format_date(value, pattern, locale=_babel_locale())
 
 
 def format_time(value: datetime | time, tz: tzinfo | None = None) -> str:
-    """A moment in `tz` (the display zone by default), or a wall-clock time as it is."""
+    """A moment (datetime) in `tz`, which it needs, or a wall-clock time as it is."""
     if isinstance(value, datetime):
-        zone = tz or display_timezone()
-        return babel_dates.format_time(value, format="short", tzinfo=zone, locale=_babel_locale())
+        local = _in_zone(value, tz)
+        return babel_dates.format_time(local, format="short", tzinfo=tz, locale=_babel_locale())
     return babel_dates.format_time(value, format="short", locale=_babel_locale())
 
 
-def format_datetime(value: datetime, tz: tzinfo | None = None) -> str:
-    zone = tz or display_timezone()
-    return babel_dates.format_datetime(value, format="medium", tzinfo=zone, locale=_babel_locale())
+def format_datetime(value: datetime, tz: tzinfo) -> str:
+    local = _in_zone(value, tz)
+    return babel_dates.format_datetime(local, format="medium", tzinfo=tz, locale=_babel_locale())
 
 
 def format_number(value: float | int) -> str:

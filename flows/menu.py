@@ -2,35 +2,39 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import time
 
-from flows import callbacks
+from flows import callbacks, navigation
 from flows.actions import Action, Button, Reply
 from flows.context import Context
 from flows.i18n import N_, _, format_time
+from flows.navigation import Destination
 
 MENU = "menu"  # callback namespace of menu buttons; they never go stale
 
 
 @dataclass(frozen=True)
 class Area:
-    """An entry of the main menu. Later features add theirs to AREAS."""
+    """An entry of the main menu. Later features add theirs to AREAS (and register where
+    it leads in flows/router.py)."""
 
-    key: str
+    key: Destination  # also the button's value: never rename one
     label: str  # a msgid, marked with N_ and translated when shown
-    open: Callable[[Context], Awaitable[list[Action]]]
 
 
 def menu_button(area_key: str, label: str) -> Button:
     return Button(label, callbacks.encode(MENU, area_key))
 
 
+def home_button() -> Button:
+    """Back to the main menu."""
+    return menu_button(Destination.HOME, _("🏠 Menu"))
+
+
 def home_row() -> tuple[Button, ...]:
     """The way back, under every step: the menu and a person."""
-    return (menu_button("home", _("🏠 Menu")), menu_button("person", _("👤 Talk to a person")))
+    return (home_button(), menu_button(Destination.PERSON, _("👤 Talk to a person")))
 
 
 def main_menu(ctx: Context, intro: str | None = None) -> list[Action]:
@@ -71,21 +75,11 @@ async def show_person(ctx: Context) -> list[Action]:
         "Someone there helps you for free. Ask at your library or town hall."
     ).format(**_phone_hours())
     ctx.finish()
-    return [Reply(text, buttons=((menu_button("home", _("🏠 Menu")),),))]
+    return [Reply(text, buttons=((home_button(),),))]
 
 
 async def show_home(ctx: Context) -> list[Action]:
     return main_menu(ctx)
-
-
-def _in(module: str, name: str) -> Callable[[Context], Awaitable[list[Action]]]:
-    """A menu target in a flow module, imported when opened: those modules import this
-    one for its buttons."""
-
-    def open_area(ctx: Context) -> Awaitable[list[Action]]:
-        return getattr(importlib.import_module(f"flows.{module}"), name)(ctx)
-
-    return open_area
 
 
 # The "/" command list everybody sees (published in every language at start-up).
@@ -101,26 +95,21 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Start again")),
 )
 AREAS: list[Area] = [
-    Area("find", N_("📍 Find a digibank"), _in("nearest", "start")),
-    Area("book", N_("📅 Book help"), _in("booking", "start")),
-    Area("appointments", N_("🗓️ My appointments"), _in("booking", "my_appointments")),
-    Area("help", N_("❓ Help"), show_help),
-    Area("person", N_("👤 Talk to a person"), _in("cases", "start")),
-    Area("language", N_("🌐 Language"), _in("onboarding", "ask_language")),
-    Area("privacy", N_("🔒 Privacy"), _in("privacy", "show_privacy")),
+    Area(Destination.FIND, N_("📍 Find a digibank")),
+    Area(Destination.BOOK, N_("📅 Book help")),
+    Area(Destination.APPOINTMENTS, N_("🗓️ My appointments")),
+    Area(Destination.HELP, N_("❓ Help")),
+    Area(Destination.PERSON, N_("👤 Talk to a person")),
+    Area(Destination.LANGUAGE, N_("🌐 Language")),
+    Area(Destination.PRIVACY, N_("🔒 Privacy")),
 ]
-
-# Menu buttons that are not areas of their own.
-EXTRA_TARGETS: dict[str, Callable[[Context], Awaitable[list[Action]]]] = {"home": show_home}
 
 
 async def open_target(ctx: Context, key: str) -> list[Action] | None:
-    """Open a menu area by key; None if there is no such area (a forged or old button)."""
-    for area in AREAS:
-        if area.key == key:
-            return await area.open(ctx)
-    target = EXTRA_TARGETS.get(key)
-    return await target(ctx) if target else None
+    """Open a menu area (or the menu itself, "home") by key; None if there is no such
+    area (a forged or old button)."""
+    destination = navigation.destination(key)
+    return await navigation.go(ctx, destination) if destination is not None else None
 
 
 def not_understood(ctx: Context) -> list[Action]:

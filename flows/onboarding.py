@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import unicodedata
 
-from flows import menu
+from flows import menu, privacy
 from flows.actions import Action, Reply
 from flows.context import Context
 from flows.i18n import SUPPORTED_LOCALES, _, language_name, resolve_locale, use_locale
-from flows.privacy import retention_period
-from flows.staff import STAFF_ROLES, command_menu
+from flows.staff import command_menu
+from storage.vocabulary import STAFF_ROLES
 
 FLOW = "onboarding"
 LANGUAGE_FLOW = "language"
@@ -68,7 +68,7 @@ def ask_language_in(ctx: Context, flow: str, preselected: str) -> list[Action]:
 
 def privacy_notice(ctx: Context) -> list[Action]:
     ctx.ask(FLOW, "privacy")
-    period = retention_period(ctx.settings.retention_days)
+    period = privacy.retention_period(ctx.settings.retention_days)
     text = _(
         "🔒 <b>Before we start</b>\n"
         "We save only a few things about you:\n"
@@ -120,8 +120,6 @@ async def on_button(ctx: Context, value: str) -> list[Action] | None:
         ctx.user.consent_at = ctx.now
         return menu.main_menu(ctx, intro=_("✅ Thank you! Welcome."))
     if ctx.state.step == "privacy" and value == "more":
-        from flows import privacy
-
         details = await privacy.show_privacy(ctx, finish=False)
         return details + privacy_notice(ctx)
     return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows import menu
+from flows import menu, navigation
 from flows.actions import Action, Reply
 from flows.context import Context
 from flows.i18n import _, ngettext
@@ -71,9 +71,7 @@ async def ask_forget(ctx: Context) -> list[Action]:
 
 async def on_button(ctx: Context, value: str) -> list[Action] | None:
     if value == "yes":
-        from flows import booking, cases
-
-        told = await cases.before_forget(ctx) + await booking.before_forget(ctx)
+        told = await navigation.before_forget(ctx)
         await ctx.repos.users.forget(ctx.user.id)
         ctx.forgotten = True
         done = _("✅ Done. We deleted everything we had about you.\nSend /start to begin again.")

@@ -18,6 +18,7 @@ from flows import (
     events,
     keywords,
     menu,
+    navigation,
     nearest,
     onboarding,
     privacy,
@@ -29,6 +30,8 @@ from flows import (
 from flows.actions import Action, Reply, Toast
 from flows.context import Context
 from flows.i18n import _
+from flows.navigation import Destination
+from storage.vocabulary import STAFF_ROLES
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,22 @@ FLOWS: dict[str, FlowHandlers] = {
         booking.prompt, booking.on_button, booking.on_text, booking.on_location
     ),
 }
+
+# Where one flow hands over to another (flows/navigation.py), and the menu's buttons lead.
+for _to, _entry in {
+    Destination.HOME: menu.show_home,
+    Destination.FIND: nearest.start,
+    Destination.BOOK: booking.start,
+    Destination.APPOINTMENTS: booking.my_appointments,
+    Destination.HELP: menu.show_help,
+    Destination.PERSON: cases.start,
+    Destination.LANGUAGE: onboarding.ask_language,
+    Destination.PRIVACY: privacy.show_privacy,
+}.items():
+    navigation.register(_to, _entry)
+# What flows do before /forget deletes a user's rows: tell the staff concerned.
+navigation.register_before_forget(cases.before_forget)
+navigation.register_before_forget(booking.before_forget)
 
 # Buttons that stay valid whatever the step (besides the menu's), by callback namespace.
 STEPLESS_BUTTONS: dict[str, Callable[[Context, str], Awaitable[list[Action] | None]]] = {
@@ -188,7 +207,7 @@ async def _start(event: events.Command, ctx: Context) -> list[Action]:
         return actions + await onboarding.start(ctx, event.sender.language_code)
     if handler is not None and len(payload) <= 64:
         return actions + await handler(ctx, payload)
-    if ctx.role in staff.STAFF_ROLES:  # /start also refreshes a staff member's "/" list
+    if ctx.role in STAFF_ROLES:  # /start also refreshes a staff member's "/" list
         actions.append(staff.command_menu(ctx.user.id, ctx.role))
     return actions + menu.main_menu(ctx)
 

@@ -16,6 +16,7 @@ from flows.context import Context
 from flows.i18n import _
 from flows.staff import digibank_names, own_digibanks, refuse
 from storage.site_files import MAX_FILE_BYTES, FileError, SitesFileError, read_sites, write_yaml
+from storage.vocabulary import ORGANISING_ROLES
 
 FLOW = "sites"
 SHOWN_ERRORS = 15
@@ -23,7 +24,7 @@ SHOWN_ERRORS = 15
 
 async def start(ctx: Context) -> list[Action]:
     """/sites: the current list as a file, and the invitation to send it back changed."""
-    if ctx.role not in ("organiser", "admin"):
+    if ctx.role not in ORGANISING_ROLES:
         return refuse(ctx)
     own = await own_digibanks(ctx)
     if own is not None and not own:
@@ -68,7 +69,7 @@ def _error_list(head: str, errors: list[FileError]) -> str:
 
 async def on_document(ctx: Context, document: events.Document) -> list[Action] | None:
     """A file sent while /sites waits for one; None when no step expects a file."""
-    if ctx.state.flow != FLOW or ctx.role not in ("organiser", "admin") or ctx.files is None:
+    if ctx.state.flow != FLOW or ctx.role not in ORGANISING_ROLES or ctx.files is None:
         return None
     too_big = [Reply(_("⚠️ This file is too big. Send a sites file of at most 1 MB."))]
     if document.size > MAX_FILE_BYTES:

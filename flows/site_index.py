@@ -128,7 +128,7 @@ _cache: dict[str, tuple[object, SiteIndex]] = {}
 
 async def site_index(repos: Repositories) -> SiteIndex:
     """The index of all sites, rebuilt only when the sites table changed."""
-    database = str(repos.session.bind.url)
+    database = repos.sites.database()
     version = await repos.sites.version()
     cached = _cache.get(database)
     if cached is None or cached[0] != version:

@@ -11,23 +11,23 @@ from flows.actions import Action, Button, Reply, SetCommands
 from flows.button_values import MAX_USER_ID, number
 from flows.context import Context
 from flows.i18n import N_, _, format_datetime
+from storage.vocabulary import INVITABLE_ROLES, STAFF_ROLES, Role
 
 FLOW = "staff"
 INVITE_TTL = timedelta(days=7)
 INVITE_PREFIX = "inv_"  # deep-link payloads that are staff invites
-INVITABLE_ROLES = ("digibuddy", "organiser")
-STAFF_ROLES = ("digibuddy", "organiser", "admin")
 ROLE_NAMES = {
-    "citizen": N_("citizen"),
-    "digibuddy": N_("digibuddy"),
-    "organiser": N_("organiser"),
-    "admin": N_("admin"),
+    Role.CITIZEN: N_("citizen"),
+    Role.DIGIBUDDY: N_("digibuddy"),
+    Role.ORGANISER: N_("organiser"),
+    Role.ADMIN: N_("admin"),
 }
 
 
-# What each role adds to the "/" list of its chat, on top of the previous role's.
-ROLE_COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
-    "digibuddy": (
+# What each staff role adds to the "/" list of its chat, on top of the previous role's
+# (in this order: an organiser has a digibuddy's commands too).
+ROLE_COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
+    Role.DIGIBUDDY: (
         ("agenda", N_("Appointments today and tomorrow")),
         ("queue", N_("Questions waiting for a person")),
         ("cases", N_("The questions you help with")),
@@ -39,12 +39,12 @@ ROLE_COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("close", N_("Close the question")),
         ("languages", N_("The languages you speak")),
     ),
-    "organiser": (
+    Role.ORGANISER: (
         ("stats", N_("Figures of your digibank")),
         ("sites", N_("Your sites and hours, as a file")),
         ("anonymous", N_("Hide the first names of digibuddies")),
     ),
-    "admin": (
+    Role.ADMIN: (
         ("invite", N_("Invite a digibuddy or organiser")),
         ("staff", N_("Everyone on the staff")),
     ),
@@ -58,8 +58,8 @@ def command_menu(user_id: int, role: str) -> SetCommands:
     if role not in STAFF_ROLES:
         return SetCommands(user_id)
     commands: list[tuple[str, str]] = []
-    for level in STAFF_ROLES:
-        commands += [(name, _(text)) for name, text in ROLE_COMMANDS[level]]
+    for level, added in ROLE_COMMANDS.items():
+        commands += [(name, _(text)) for name, text in added]
         if level == role:
             break
     commands += [(name, _(text)) for name, text in menu.COMMANDS if name in BASIC_COMMANDS]
@@ -68,7 +68,7 @@ def command_menu(user_id: int, role: str) -> SetCommands:
 
 
 def role_name(role: str) -> str:
-    return _(ROLE_NAMES.get(role, ROLE_NAMES["citizen"]))
+    return _(ROLE_NAMES.get(role, ROLE_NAMES[Role.CITIZEN]))
 
 
 def refuse(ctx: Context) -> list[Action]:
@@ -77,7 +77,7 @@ def refuse(ctx: Context) -> list[Action]:
 
 async def own_digibanks(ctx: Context) -> list[str] | None:
     """The digibanks whose cases and sites this person may handle; None: all (an admin)."""
-    if ctx.role == "admin":
+    if ctx.role == Role.ADMIN:
         return None
     return await ctx.repos.memberships.of(ctx.user.id)
 
@@ -102,7 +102,7 @@ async def whoami(ctx: Context) -> list[Action]:
 
 async def invite(ctx: Context, args: str) -> list[Action]:
     """/invite [digibuddy|organiser] [digibank]: admins only."""
-    if ctx.role != "admin":
+    if ctx.role != Role.ADMIN:
         return refuse(ctx)
     words = args.lower().split()
     role = words[0] if words and words[0] in INVITABLE_ROLES else None
@@ -135,7 +135,7 @@ async def _create_invite(ctx: Context, role: str, bank_id: str | None) -> list[A
     text = _(
         "🔗 Invite link for a <b>{role}</b>:\n{link}\n\n"
         "It works once and until {expires}. Send it only to that person."
-    ).format(role=role_name(role), link=link, expires=format_datetime(created.expires_at))
+    ).format(role=role_name(role), link=link, expires=format_datetime(created.expires_at, ctx.tz))
     return [Reply(text, buttons=(menu.home_row(),))]
 
 
@@ -148,7 +148,8 @@ async def redeem(ctx: Context, code: str) -> list[Action]:
             "expired": _("⚠️ This invite link has expired. Ask for a new one."),
         }
         return [Reply(reasons.get(result.reason, _("⚠️ This invite link is not valid.")))]
-    if not (ctx.user.role == "organiser" and result.role == "digibuddy"):  # never a demotion
+    demotion = ctx.user.role == Role.ORGANISER and result.role == Role.DIGIBUDDY
+    if not demotion:  # an organiser invited as a digibuddy stays an organiser
         ctx.user.role = result.role
     if result.digibank_id is not None:
         await ctx.repos.memberships.add(ctx.user.id, result.digibank_id)
@@ -164,7 +165,7 @@ async def redeem(ctx: Context, code: str) -> list[Action]:
 
 
 async def list_staff(ctx: Context) -> list[Action]:
-    if ctx.role != "admin":
+    if ctx.role != Role.ADMIN:
         return refuse(ctx)
     staff = await ctx.repos.users.staff()
     if not staff:
@@ -185,7 +186,7 @@ async def list_staff(ctx: Context) -> list[Action]:
 
 
 async def on_button(ctx: Context, value: str) -> list[Action] | None:
-    if ctx.role != "admin":
+    if ctx.role != Role.ADMIN:
         return refuse(ctx)
     if ctx.state.step == "invite_role" and value in INVITABLE_ROLES:
         return await _ask_digibank(ctx, value)
@@ -197,13 +198,13 @@ async def on_button(ctx: Context, value: str) -> list[Action] | None:
     removed = number(value[3:], maximum=MAX_USER_ID) if value.startswith("rm.") else None
     if ctx.state.step == "staff_list" and removed is not None:
         member = await ctx.repos.users.get(removed)
-        if member is not None and member.role != "citizen":
+        if member is not None and member.role != Role.CITIZEN:
             await ctx.repos.audit.record(ctx.user.id, "role.remove", member.id, member.role)
-            member.role = "citizen"
+            member.role = Role.CITIZEN
             await ctx.repos.memberships.remove_all(member.id)
         ctx.finish()
         text = _("✅ Done. That person is no longer staff.")
-        cleared = [command_menu(member.id, "citizen")] if member is not None else []
+        cleared = [command_menu(member.id, Role.CITIZEN)] if member is not None else []
         return [Reply(text, buttons=(menu.home_row(),)), *cleared]
     return None
 

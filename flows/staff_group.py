@@ -14,6 +14,7 @@ from flows.actions import Action, Reply
 from flows.context import Context
 from flows.i18n import _
 from storage.models import Case
+from storage.vocabulary import Role
 
 
 async def handle(event: events.Event, ctx: Context) -> list[Action]:
@@ -33,7 +34,7 @@ async def handle(event: events.Event, ctx: Context) -> list[Action]:
 async def _command(event: events.Command, ctx: Context) -> list[Action]:
     if event.name == "linkgroup":
         return await _link(ctx, event)
-    if event.name == "unlinkgroup" and ctx.role == "admin":
+    if event.name == "unlinkgroup" and ctx.role == Role.ADMIN:
         await ctx.repos.staff_groups.unlink(event.sender.chat_id)
         return [Reply(_("✅ This group no longer gets questions."))]
     act = IN_TOPIC.get(event.name)
@@ -61,7 +62,7 @@ IN_TOPIC: dict[str, Callable[[Context, Case], Awaitable[list[Action]]]] = {
 
 async def _link(ctx: Context, event: events.Command) -> list[Action]:
     """/linkgroup <digibank>: admins only, in a supergroup with topics."""
-    if ctx.role != "admin":
+    if ctx.role != Role.ADMIN:
         return [Reply(_("⛔ Sorry, this is only for digibank staff."))]
     bank = await ctx.repos.sites.digibank(event.args.strip().lower())
     if bank is None:

@@ -22,13 +22,11 @@ from storage.statistics import (
     NO_FIGURES,
     AppointmentFigures,
     CaseReport,
-    CaseStatistics,
     DigibankFigures,
     Figures,
-    appointment_figures,
 )
+from storage.vocabulary import ORGANISING_ROLES
 
-ROLES = ("organiser", "admin")
 PERIODS = ((7, N_("Last 7 days")), (30, N_("Last 30 days")))
 APPOINTMENT_DAYS = 30
 NO_DATA = "–"
@@ -184,7 +182,7 @@ async def _appointments(
     appointments staff marked), one line per digibank that had any (`banks`: the
     digibanks of the report, named and in order)."""
     since = ctx.now - timedelta(days=APPOINTMENT_DAYS)
-    per_bank = await appointment_figures(ctx.repos.session, own, since, ctx.now)
+    per_bank = await ctx.repos.statistics.appointments(own, since, ctx.now)
     title = _("📅 <b>Appointments</b>, last 30 days")
     if not per_bank:
         return title + "\n" + _("No appointments.")
@@ -201,22 +199,21 @@ async def _appointments(
 async def show(ctx: Context) -> list[Action]:
     """/stats: the figures of the staff member's digibank(s); admins see every digibank.
     With more than one digibank, those without any question in 30 days share one line."""
-    if ctx.role not in ROLES:
+    if ctx.role not in ORGANISING_ROLES:
         return staff.refuse(ctx)
     own = await staff.own_digibanks(ctx)
     if own is not None and not own:
         text = _("🏢 You are not linked to a digibank yet. Ask an admin for a new invite link.")
         return [Reply(text, buttons=(menu.home_row(),))]
-    statistics = CaseStatistics(ctx.repos.session)
     reports = [
-        await statistics.report(own, ctx.now - timedelta(days=days), ctx.now)
+        await ctx.repos.statistics.report(own, ctx.now - timedelta(days=days), ctx.now)
         for days, _label in PERIODS
     ]
     head = [
         _(
             "📊 <b>Questions to a person</b>\n"
             "Until {day}, {time}. Times are medians: half of the questions went faster."
-        ).format(day=format_day(ctx.now), time=format_time(ctx.now))
+        ).format(day=format_day(ctx.now, ctx.tz), time=format_time(ctx.now, ctx.tz))
     ]
     longest = reports[-1]
     several = len(longest.digibanks) != 1

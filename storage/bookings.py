@@ -9,8 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_unless_refused
 from storage.models import Booking, OutboxMessage
-
-LIVE = ("booked", "attended", "no_show")  # every status that holds a place
+from storage.vocabulary import LIVE_BOOKING_STATUSES, BookingStatus
 
 
 class BookingRepository:
@@ -26,7 +25,7 @@ class BookingRepository:
             select(Booking.starts_at, func.count())
             .where(
                 Booking.site_id == site_id,
-                Booking.status != "cancelled",
+                Booking.status != BookingStatus.CANCELLED,
                 Booking.starts_at >= start,
                 Booking.starts_at < end,
             )
@@ -61,7 +60,7 @@ class BookingRepository:
                 starts_at=starts_at,
                 minutes=minutes,
                 place=place,
-                status="booked",
+                status=BookingStatus.BOOKED,
                 created_at=now,
                 case_id=case_id,
             )
@@ -77,7 +76,7 @@ class BookingRepository:
             select(Booking.place).where(
                 Booking.site_id == site_id,
                 Booking.starts_at == starts_at,
-                Booking.status != "cancelled",
+                Booking.status != BookingStatus.CANCELLED,
             )
         )
         return set(found)
@@ -88,7 +87,7 @@ class BookingRepository:
             select(Booking)
             .where(
                 Booking.citizen_id == citizen_id,
-                Booking.status == "booked",
+                Booking.status == BookingStatus.BOOKED,
                 Booking.starts_at > now,
             )
             .order_by(Booking.starts_at)
@@ -97,7 +96,7 @@ class BookingRepository:
 
     async def cancel(self, booking: Booking, now: datetime) -> None:
         """Free the place at once and drop the reminders still to send."""
-        booking.status, booking.cancelled_at = "cancelled", now
+        booking.status, booking.cancelled_at = BookingStatus.CANCELLED, now
         await self.session.execute(
             delete(OutboxMessage).where(
                 OutboxMessage.booking_id == booking.id, OutboxMessage.sent_at.is_(None)
@@ -109,7 +108,7 @@ class BookingRepository:
             select(Booking)
             .where(
                 Booking.site_id.in_(site_ids),
-                Booking.status.in_(LIVE),
+                Booking.status.in_(LIVE_BOOKING_STATUSES),
                 Booking.starts_at >= start,
                 Booking.starts_at < end,
             )

@@ -28,6 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.vocabulary import BookingStatus, CaseStatus, Role
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -67,7 +69,7 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     locale: Mapped[str | None] = mapped_column(String(8))
-    role: Mapped[str] = mapped_column(String(16), default="citizen")
+    role: Mapped[str] = mapped_column(String(16), default=Role.CITIZEN)
     consent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -192,7 +194,7 @@ class Site(Base):
     notes: Mapped[str] = mapped_column(String(400), default="")
     last_checked: Mapped[date | None] = mapped_column(Date)
     stops: Mapped[list[Any]] = mapped_column(default=list)
-    coaching: Mapped[dict[str, Any]] = mapped_column(default=dict)  # see flows.availability
+    coaching: Mapped[dict[str, Any]] = mapped_column(default=dict)  # see storage.coaching_rules
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -247,7 +249,7 @@ class Case(Base):
     site_id: Mapped[str | None] = mapped_column(String(64))
     topic: Mapped[str] = mapped_column(String(32))
     locale: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.WAITING, index=True)
     assignee_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -342,7 +344,7 @@ class Booking(Base):
     minutes: Mapped[int] = mapped_column(Integer)
     place: Mapped[int] = mapped_column(Integer)
     # booked → attended / no_show (marked by staff), or cancelled
-    status: Mapped[str] = mapped_column(String(16), default="booked")
+    status: Mapped[str] = mapped_column(String(16), default=BookingStatus.BOOKED)
     answer: Mapped[str | None] = mapped_column(String(16))  # to a reminder: "coming"
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     cancelled_at: Mapped[datetime | None]

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Update, bindparam, delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from storage.bookings import BookingRepository
 from storage.db import insert_unless_refused
@@ -24,7 +21,6 @@ from storage.models import (
     DialogueState,
     Digibank,
     Invite,
-    MessageLink,
     OutboxMessage,
     ProcessedUpdate,
     Site,
@@ -32,14 +28,15 @@ from storage.models import (
     StaffMembership,
     StaffProfile,
     User,
-    UtcDateTime,
-    Worker,
     utcnow,
 )
-from storage.site_schema import SiteRecord, from_columns, to_columns
+from storage.outbox import LinkRepository, OutboxRepository, RelayRepository
+from storage.site_columns import from_columns, to_columns
+from storage.site_schema import SiteRecord
+from storage.statistics import CaseStatistics
+from storage.vocabulary import INVITABLE_ROLES, OPEN_CASE_STATUSES, Author, CaseStatus, Role
 from storage.workers import WorkerRepository
 
-STAFF_ROLES = ("digibuddy", "organiser")
 # last_seen_at only decides retention (days), so it is written at most once an hour.
 SEEN_PRECISION = timedelta(hours=1)
 RATE_WINDOW = timedelta(minutes=1)  # a case's message-rate window
@@ -56,7 +53,7 @@ class UserRepository:
         """Get or create the user, note that we saw them, and that they no longer block us."""
         user = await self.get(user_id)
         if user is None:
-            user = User(id=user_id, role="citizen", created_at=now, last_seen_at=now)
+            user = User(id=user_id, role=Role.CITIZEN, created_at=now, last_seen_at=now)
             self.session.add(user)
         if user.last_seen_at is None or now - user.last_seen_at >= SEEN_PRECISION:
             user.last_seen_at = now
@@ -70,9 +67,14 @@ class UserRepository:
 
     async def staff(self) -> list[User]:
         rows = await self.session.scalars(
-            select(User).where(User.role.in_(STAFF_ROLES)).order_by(User.role, User.id)
+            # The stored staff roles: admins come from the configuration.
+            select(User).where(User.role.in_(INVITABLE_ROLES)).order_by(User.role, User.id)
         )
         return list(rows)
+
+    def let_go(self, user: User) -> None:
+        """Its row was deleted (`forget`): never write this copy back."""
+        self.session.expunge(user)
 
     async def forget(self, user_id: int) -> None:
         """Delete every row about the user (GDPR erasure)."""
@@ -94,8 +96,8 @@ class UserRepository:
             ),
             # A staff member leaves: their open cases go back to the queue.
             update(Case)
-            .where(Case.assignee_id == user_id, Case.status == "active")
-            .values(status="waiting", assignee_id=None),
+            .where(Case.assignee_id == user_id, Case.status == CaseStatus.ACTIVE)
+            .values(status=CaseStatus.WAITING, assignee_id=None),
             update(Case).where(Case.assignee_id == user_id).values(assignee_id=None),
             delete(User).where(User.id == user_id),
         ):
@@ -125,6 +127,10 @@ class DialogueRepository:
             state = DialogueState(chat_id=chat_id, flow=None, step=None, data={}, seq=0)
             self.session.add(state)
         return state
+
+    def let_go(self, state: DialogueState) -> None:
+        """Its row was deleted (`UserRepository.forget`): never write this copy back."""
+        self.session.expunge(state)
 
 
 class UpdateLog:
@@ -273,6 +279,10 @@ class SiteRepository:
     async def count(self) -> int:
         return await self.session.scalar(select(func.count()).select_from(Site)) or 0
 
+    def database(self) -> str:
+        """Which database the sites are in (a cache of them keeps one copy per database)."""
+        return str(self.session.bind.url)
+
     async def version(self) -> tuple[int, datetime | None]:
         """Changes whenever a site is added, changed or removed (for caches)."""
         row = (await self.session.execute(select(func.count(), func.max(Site.updated_at)))).one()
@@ -325,7 +335,7 @@ class StaffRepository:
         rows = await self.session.scalars(
             select(User.id)
             .join(StaffMembership, StaffMembership.user_id == User.id)
-            .where(StaffMembership.digibank_id == digibank_id, User.role == "organiser")
+            .where(StaffMembership.digibank_id == digibank_id, User.role == Role.ORGANISER)
         )
         return list(rows)
 
@@ -339,9 +349,6 @@ class StaffRepository:
         return list(rows)
 
 
-OPEN = ("waiting", "active")
-
-
 class CaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -353,7 +360,9 @@ class CaseRepository:
         """Open cases without any message since then."""
         return list(
             await self.session.scalars(
-                select(Case).where(Case.status.in_(OPEN), Case.last_message_at < quiet_since)
+                select(Case).where(
+                    Case.status.in_(OPEN_CASE_STATUSES), Case.last_message_at < quiet_since
+                )
             )
         )
 
@@ -363,13 +372,13 @@ class CaseRepository:
             select(Case).where(
                 Case.topic_thread_id == thread_id,
                 Case.digibank_id == digibank_id,
-                Case.status.in_(OPEN),
+                Case.status.in_(OPEN_CASE_STATUSES),
             )
         )
 
     async def open_case_of(self, citizen_id: int) -> Case | None:
         return await self.session.scalar(
-            select(Case).where(Case.citizen_id == citizen_id, Case.status.in_(OPEN))
+            select(Case).where(Case.citizen_id == citizen_id, Case.status.in_(OPEN_CASE_STATUSES))
         )
 
     async def open(
@@ -389,11 +398,11 @@ class CaseRepository:
             site_id=site_id,
             topic=topic,
             locale=locale,
-            status="waiting",
+            status=CaseStatus.WAITING,
             opened_at=now,
             last_message_at=now,
         )
-        if await insert_unless_refused(self.session, case):
+        if await insert_unless_refused(self.session, case):  # flushed: the case has its id
             return case, True
         existing = await self.open_case_of(citizen_id)
         assert existing is not None
@@ -406,7 +415,7 @@ class CaseRepository:
             .select_from(Case)
             .where(
                 Case.digibank_id == case.digibank_id,
-                Case.status == "waiting",
+                Case.status == CaseStatus.WAITING,
                 Case.opened_at < case.opened_at,
             )
         )
@@ -414,7 +423,7 @@ class CaseRepository:
 
     async def waiting(self, digibank_ids: list[str] | None) -> list[Case]:
         """Waiting cases, longest waiting first; None: of every digibank."""
-        query = select(Case).where(Case.status == "waiting").order_by(Case.opened_at)
+        query = select(Case).where(Case.status == CaseStatus.WAITING).order_by(Case.opened_at)
         if digibank_ids is not None:
             query = query.where(Case.digibank_id.in_(digibank_ids))
         return list(await self.session.scalars(query))
@@ -423,8 +432,8 @@ class CaseRepository:
         """Claim a waiting case; of two simultaneous claims exactly one wins."""
         result = await self.session.execute(
             update(Case)
-            .where(Case.id == case_id, Case.status == "waiting")
-            .values(status="active", assignee_id=staff_id, taken_at=now)
+            .where(Case.id == case_id, Case.status == CaseStatus.WAITING)
+            .values(status=CaseStatus.ACTIVE, assignee_id=staff_id, taken_at=now)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount == 1:
@@ -437,7 +446,7 @@ class CaseRepository:
         return list(
             await self.session.scalars(
                 select(Case)
-                .where(Case.assignee_id == staff_id, Case.status == "active")
+                .where(Case.assignee_id == staff_id, Case.status == CaseStatus.ACTIVE)
                 .order_by(Case.taken_at)
             )
         )
@@ -462,11 +471,11 @@ class CaseRepository:
                 created_at=now,
             )
         )
-        if sender != "note":
+        if sender != Author.NOTE:
             case.last_message_at = now
-        if sender == "staff" and case.first_answer_at is None:
+        if sender == Author.STAFF and case.first_answer_at is None:
             case.first_answer_at = now
-        if sender == "citizen":
+        if sender == Author.CITIZEN:
             case.citizen_messages = (case.citizen_messages or 0) + 1
             started = case.window_started_at
             if started is None or now - started >= RATE_WINDOW:
@@ -489,297 +498,20 @@ class CaseRepository:
         )
         await self.session.execute(
             update(Case)
-            .where(Case.status == "closed", Case.closed_at < before)
+            .where(Case.status == CaseStatus.CLOSED, Case.closed_at < before)
             .values(citizen_id=None)
         )
         return result.rowcount
 
     async def close(self, case: Case, by: str, now: datetime) -> None:
-        case.status, case.closed_at, case.closed_by = "closed", now, by
+        case.status, case.closed_at, case.closed_by = CaseStatus.CLOSED, now, by
 
-
-def _unsent() -> tuple:
-    """Outbox rows still to send: neither sent nor given up."""
-    return OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
-
-
-def _in_line(row: type[OutboxMessage], now: Any) -> tuple:
-    """Unsent rows that newer messages to the same chat must wait for: a message being
-    retried keeps its place, a reminder only once it is due."""
-    return (
-        row.sent_at.is_(None),
-        row.failed_at.is_(None),
-        or_(row.booking_id.is_(None), row.next_attempt_at <= now),
-    )
-
-
-def _claim_statement() -> Update:
-    """Built once: the claim runs for every message relayed."""
-    earlier = aliased(OutboxMessage)
-    older_pending = (
-        select(earlier.id)
-        .where(
-            earlier.chat_id == OutboxMessage.chat_id,
-            earlier.id < OutboxMessage.id,
-            *_in_line(earlier, bindparam("now", type_=UtcDateTime)),
-        )
-        .exists()
-    )
-    return (
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == bindparam("row_id"),
-            *_unsent(),
-            OutboxMessage.next_attempt_at <= bindparam("now", type_=UtcDateTime),
-            or_(
-                OutboxMessage.claimed_until.is_(None),
-                OutboxMessage.claimed_until < bindparam("now", type_=UtcDateTime),
-            ),
-            ~older_pending,
-        )
-        .values(claimed_until=bindparam("until", type_=UtcDateTime), claimed_by=bindparam("by"))
-        .execution_options(synchronize_session=False)
-    )
-
-
-_CLAIM = _claim_statement()
-SPENT: dict[str, Any] = {}  # the payload of a settled row: its words are not kept
-
-
-class OutboxRepository:
-    """Messages to other chats, sent after the commit that wrote them, retried if refused."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(
-        self,
-        chat_id: int,
-        payload: dict[str, Any],
-        now: datetime,
-        case_id: int | None = None,
-        source: tuple[int, int] | None = None,
-        claimed_until: datetime | None = None,
-        booking: tuple[int, datetime] | None = None,
-        claimed_by: str | None = None,
-        at_most_once: bool = False,
-    ) -> OutboxMessage:
-        """`booking`: (id, not after) of the appointment a reminder is for."""
-        row = OutboxMessage(
-            claimed_until=claimed_until,
-            claimed_by=claimed_by if claimed_until is not None else None,
-            at_most_once=at_most_once,
-            booking_id=booking[0] if booking else None,
-            not_after=booking[1] if booking else None,
-            chat_id=chat_id,
-            payload=payload,
-            case_id=case_id,
-            created_at=now,
-            next_attempt_at=now,
-            attempts=0,
-            source_chat_id=source[0] if source else None,
-            source_message_id=source[1] if source else None,
-        )
-        self.session.add(row)
-        return row
-
-    async def claim(
-        self, row_id: int, now: datetime, hold: timedelta, by: str
-    ) -> OutboxMessage | None:
-        """Take a due row for sending, unless another sender has it or an older message to
-        the same chat is still unsent (messages to one chat keep their order)."""
-        result = await self.session.execute(
-            _CLAIM, {"row_id": row_id, "now": now, "until": now + hold, "by": by}
-        )
-        if result.rowcount != 1:
-            return None
-        return await self.session.get(OutboxMessage, row_id, populate_existing=True)
-
-    async def pending_for(self, chat_id: int, now: datetime) -> bool:
-        """Must a new message to this chat wait its turn (see `_in_line`)?"""
-        found = await self.session.scalar(
-            select(OutboxMessage.id)
-            .where(OutboxMessage.chat_id == chat_id, *_in_line(OutboxMessage, now))
-            .limit(1)
-        )
-        return found is not None
-
-    async def superseded(self, row_id: int, booking_id: int, now: datetime) -> bool:
-        """Is a later reminder of the same booking due too (we were down past both)? Then
-        this one says nothing the later one does not: only the later one is sent."""
-        found = await self.session.scalar(
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.booking_id == booking_id,
-                OutboxMessage.id > row_id,  # written after it: due later
-                *_unsent(),
-                OutboxMessage.next_attempt_at <= now,
-            )
-            .limit(1)
-        )
-        return found is not None
-
-    async def next_for_chat(self, chat_id: int, now: datetime) -> int | None:
-        """The oldest unsent, due message to this chat (sent next, to keep the order)."""
-        return await self.session.scalar(
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.chat_id == chat_id,
-                *_unsent(),
-                OutboxMessage.next_attempt_at <= now,
-            )
-            .order_by(OutboxMessage.id)
-            .limit(1)
-        )
-
-    async def due_by_chat(self, now: datetime, limit: int) -> dict[int, list[int]]:
-        rows = await self.session.execute(
-            select(OutboxMessage.chat_id, OutboxMessage.id)
-            .where(
-                *_unsent(),
-                OutboxMessage.next_attempt_at <= now,
-            )
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-        )
-        chats: dict[int, list[int]] = {}
-        for chat_id, row_id in rows:
-            chats.setdefault(chat_id, []).append(row_id)
-        return chats
-
-    async def give_up_chat(self, chat_id: int, now: datetime, error: str) -> int:
-        """Give up everything still to send to a chat (the user blocked the bot)."""
-        result = await self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.chat_id == chat_id, *_unsent())
-            .values(
-                failed_at=now, claimed_until=None, claimed_by=None, error=error[:64], payload=SPENT
-            )
-            .execution_options(synchronize_session=False)
-        )
-        return result.rowcount
-
-    async def settle(
-        self, row_id: int, now: datetime, error: str | None, sent: bool | None = None
-    ) -> bool:
-        """Record a sending's outcome: sent, or given up with ``error`` (``sent=True`` with
-        an error: sent, but Telegram's answer was lost). The words go: only the fact stays.
-        One UPDATE, no load (it runs for every message relayed). False when the row no
-        longer exists."""
-        if sent is None:
-            sent = error is None
-        outcome = {"sent_at": now} if sent else {"failed_at": now}
-        result = await self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id)
-            .values(claimed_until=None, claimed_by=None, payload=SPENT, error=error, **outcome)
-            .execution_options(synchronize_session=False)
-        )
-        return result.rowcount == 1
-
-    async def retry_later(self, row: OutboxMessage, at: datetime, error: str) -> None:
-        row.attempts += 1
-        row.next_attempt_at, row.claimed_until, row.error = at, None, error[:64]
-        row.claimed_by = None
-
-    async def give_up(self, row: OutboxMessage, now: datetime, error: str) -> None:
-        row.failed_at, row.claimed_until, row.error = now, None, error[:64]
-        row.claimed_by, row.payload = None, SPENT
-
-    async def take_over(self, now: datetime, alive: list[str], lost: Collection[int] = ()) -> int:
-        """Claims of senders that are gone (not in ``alive``) are free again. A claimed
-        row may have been on its way when its sender died: one that must go at most once
-        is given up, the others are sent (again). ``lost``: rows known to have been on
-        their way (a sender stopping with calls unanswered). Returns how many."""
-        unsent = (*_unsent(), OutboxMessage.claimed_until.is_not(None))
-        gone = or_(OutboxMessage.claimed_by.is_(None), OutboxMessage.claimed_by.not_in(alive))
-        if lost:
-            gone = or_(gone, OutboxMessage.id.in_(lost))
-        given_up = await self.session.execute(
-            update(OutboxMessage)
-            .where(*unsent, gone, OutboxMessage.at_most_once.is_(True))
-            .values(
-                failed_at=now,
-                claimed_until=None,
-                claimed_by=None,
-                payload=SPENT,
-                error="outcome unknown: sender stopped",
-            )
-            .execution_options(synchronize_session=False)
-        )
-        freed = await self.session.execute(
-            update(OutboxMessage)
-            .where(*unsent, gone)
-            .values(claimed_until=None, claimed_by=None)
-            .execution_options(synchronize_session=False)
-        )
-        return given_up.rowcount + freed.rowcount
-
-    async def release(self, worker_id: str, lost: Collection[int]) -> int:
-        """A sender stops cleanly: its claims go back, as if it had died (see take_over)."""
-        others = select(Worker.id).where(Worker.id != worker_id)
-        return await self.take_over(utcnow(), list(await self.session.scalars(others)), lost)
-
-    async def prune(self, before: datetime) -> int:
-        result = await self.session.execute(
-            delete(OutboxMessage).where(
-                or_(OutboxMessage.sent_at < before, OutboxMessage.failed_at < before)
-            )
-        )
-        return result.rowcount
-
-
-class LinkRepository:
-    """Which message in one chat is the relayed copy of which in the other."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(
-        self, case_id: int, source: tuple[int, int], target: tuple[int, int], kind: str
-    ) -> None:
-        self.session.add(
-            MessageLink(
-                case_id=case_id,
-                source_chat_id=source[0],
-                source_message_id=source[1],
-                target_chat_id=target[0],
-                target_message_id=target[1],
-                kind=kind,
-            )
-        )
-
-    async def copy_of(self, chat_id: int, message_id: int) -> MessageLink | None:
-        """The link whose original is this message."""
-        return await self.session.scalar(
-            select(MessageLink).where(
-                MessageLink.source_chat_id == chat_id, MessageLink.source_message_id == message_id
-            )
-        )
-
-    async def copies_of(self, chat_id: int, message_id: int) -> list[MessageLink]:
-        """Every copy of an original, in the order they were sent (a long text went over
-        as several messages)."""
-        found = await self.session.scalars(
-            select(MessageLink)
-            .where(
-                MessageLink.source_chat_id == chat_id, MessageLink.source_message_id == message_id
-            )
-            .order_by(MessageLink.target_message_id)
-        )
-        return list(found)
-
-    async def counterpart(self, chat_id: int, message_id: int) -> tuple[int, int] | None:
-        """The same message on the other side of the relay (its copy, or its original)."""
-        link = await self.copy_of(chat_id, message_id)
-        if link is not None:
-            return link.target_chat_id, link.target_message_id
-        link = await self.session.scalar(
-            select(MessageLink).where(
-                MessageLink.target_chat_id == chat_id, MessageLink.target_message_id == message_id
-            )
-        )
-        return (link.source_chat_id, link.source_message_id) if link is not None else None
+    async def requeue(self, case: Case, digibank_id: str | None = None) -> None:
+        """Back in line, without a digibuddy: at its digibank, or at another one."""
+        case.status, case.assignee_id, case.taken_at = CaseStatus.WAITING, None, None
+        if digibank_id is not None:
+            case.digibank_id = digibank_id
+        await self.session.flush()
 
 
 class StaffGroupRepository:
@@ -825,7 +557,9 @@ class Repositories:
         self.cases = CaseRepository(session)
         self.outbox = OutboxRepository(session)
         self.links = LinkRepository(session)
+        self.relays = RelayRepository(session)
         self.staff_groups = StaffGroupRepository(session)
         self.bookings = BookingRepository(session)
+        self.statistics = CaseStatistics(session)
         self.inbox = InboxRepository(session)
         self.workers = WorkerRepository(session)

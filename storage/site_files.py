@@ -21,9 +21,10 @@ from typing import Any
 
 import yaml
 
-from flows.availability import format_coaching, parse_coaching
 from storage import site_schema as schema
 from storage import site_yaml
+from storage.coaching_rules import format_coaching, parse_coaching
+from storage.site_columns import to_columns
 from storage.site_schema import N_, FieldError, SiteRecord
 
 MAX_FILE_BYTES = 1_000_000  # the CLI and Telegram alike; our own export is far smaller
@@ -205,7 +206,7 @@ def _stop(value: Any) -> schema.Stop:
 
 def _coaching(value: Any) -> Any:
     """Coaching rules given as text (the CSV column, or a string in YAML): parsed here with
-    the strict loader, because flows.availability would read it with yaml.safe_load,
+    the strict loader, because storage.coaching_rules would read it with yaml.safe_load,
     aliases and all. Text that is no mapping goes on as it is, for parse_coaching to
     explain; it is read there exactly as here, so without aliases or deep nesting."""
     if not isinstance(value, str):
@@ -407,7 +408,7 @@ def read_sites(name: str, content: bytes) -> list[SiteRecord]:
 
 def _plain(record: SiteRecord) -> dict[str, Any]:
     """A site as the YAML file shows it: empty fields left out."""
-    columns = schema.to_columns(record)
+    columns = to_columns(record)
     out: dict[str, Any] = {key: columns[key] for key in (*PLAIN_FIELDS, "verified")}
     optional = (
         "hours",
@@ -470,7 +471,7 @@ def write_csv(records: list[SiteRecord]) -> str:
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for record in records:
-        columns = schema.to_columns(record)
+        columns = to_columns(record)
         row: dict[str, Any] = {
             "digibank": record.digibank,
             "digibank_name": record.digibank_name,

@@ -3,10 +3,11 @@
 One format serves the YAML and CSV files organisers edit, and the database columns:
 opening hours are "09:00-12:00, 13:00-17:00" per weekday ("20:00-02:00" runs past
 midnight), closures are dates or "2026-12-24..2027-01-01" ranges, exceptional hours are
-"2026-12-31: 09:00-12:00" (or "closed"), lists are separated by ";" in CSV.
+"2026-12-31: 09:00-12:00" (or "closed"), lists are separated by ";" in CSV. Every time
+of day in it is a wall-clock time in Belgium (`BRUSSELS`), whatever zone times are shown in.
 
-Coaching that citizens can book online (flows/availability.py computes the slots) is one
-mapping; left out, the site takes no online bookings:
+Coaching that citizens can book online is one mapping (read by storage/coaching_rules.py;
+flows/availability.py computes the slots); left out, the site takes no online bookings:
 
     coaching:
       session: 30            # minutes per session (10..240)
@@ -33,10 +34,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from flows.availability import CoachingRules
+    from storage.coaching_rules import CoachingRules
 
+BRUSSELS = ZoneInfo("Europe/Brussels")  # the zone of the hours in the file: the sites are Belgian
 WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 KINDS = ("digipunt", "hub", "mobile")
 SERVICES = ("walk_in", "coaching", "lending", "workshops")
@@ -383,71 +386,3 @@ def format_stop(stop: Stop) -> dict[str, Any]:
         "latitude": stop.latitude,
         "longitude": stop.longitude,
     }
-
-
-def to_columns(record: SiteRecord) -> dict[str, Any]:
-    """The database columns of a site (JSON-able values)."""
-    # Imported here: flows.availability builds on this module (FieldError, N_, WEEKDAYS).
-    from flows.availability import format_coaching
-
-    return {
-        "id": record.id,
-        "digibank_id": record.digibank,
-        "name": record.name,
-        "kind": record.kind,
-        "street": record.street,
-        "postcode": record.postcode,
-        "municipality": record.municipality,
-        "latitude": record.latitude,
-        "longitude": record.longitude,
-        "verified": record.verified,
-        "hours": {day: format_ranges(r) for day, r in record.hours.items() if r},
-        "closures": format_closures(record.closures),
-        "exceptions": {
-            d.isoformat(): format_ranges(r) for d, r in sorted(record.exceptions.items())
-        },
-        "services": list(record.services),
-        "topics": list(record.topics),
-        "languages": list(record.languages),
-        "phone": record.phone,
-        "email": record.email,
-        "web": record.web,
-        "accessibility": record.accessibility,
-        "notes": record.notes,
-        "last_checked": record.last_checked,
-        "stops": [format_stop(s) for s in record.stops],
-        "coaching": format_coaching(record.coaching),
-    }
-
-
-def from_columns(columns: dict[str, Any], digibank_name: str) -> SiteRecord:
-    """Back from trusted database columns (validated when they were imported)."""
-    from flows.availability import parse_coaching
-
-    return SiteRecord(
-        id=columns["id"],
-        digibank=columns["digibank_id"],
-        digibank_name=digibank_name,
-        name=columns["name"],
-        kind=columns["kind"],
-        street=columns["street"],
-        postcode=columns["postcode"],
-        municipality=columns["municipality"],
-        latitude=columns["latitude"],
-        longitude=columns["longitude"],
-        verified=columns["verified"],
-        hours={day: parse_ranges(text) for day, text in (columns["hours"] or {}).items()},
-        closures=parse_closures(columns["closures"] or []),
-        exceptions=parse_exceptions(columns["exceptions"] or {}),
-        services=tuple(columns["services"] or ()),
-        topics=tuple(columns["topics"] or ()),
-        languages=tuple(columns["languages"] or ()),
-        phone=columns["phone"] or "",
-        email=columns["email"] or "",
-        web=columns["web"] or "",
-        accessibility=columns["accessibility"] or "",
-        notes=columns["notes"] or "",
-        last_checked=columns["last_checked"],
-        stops=tuple(parse_stop(s) for s in columns["stops"] or ()),
-        coaching=parse_coaching(columns.get("coaching")),
-    )

@@ -28,6 +28,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Booking, Case, Digibank, Site
+from storage.vocabulary import BookingStatus
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def _name_key(name: str | None, identifier: str) -> tuple[str, str]:
 
 
 class CaseStatistics:
-    """Read-only statistics over one session."""
+    """Read-only statistics over one session (`Repositories.statistics`)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -155,6 +156,12 @@ class CaseStatistics:
         ]
         banks.sort(key=lambda bank: _name_key(bank.name, bank.digibank_id))
         return CaseReport(since, until, _figures(rows, since, until), tuple(banks))
+
+    async def appointments(
+        self, digibank_ids: Collection[str] | None, since: datetime, until: datetime
+    ) -> dict[str, AppointmentFigures]:
+        """Per digibank, the coaching appointments that started in [since, until)."""
+        return await appointment_figures(self.session, digibank_ids, since, until)
 
     @staticmethod
     def _digibank(
@@ -243,10 +250,10 @@ async def appointment_figures(
         counts[digibank_id][status] = count
     return {
         digibank_id: AppointmentFigures(
-            attended=by_status.get("attended", 0),
-            no_show=by_status.get("no_show", 0),
-            unmarked=by_status.get("booked", 0),
-            cancelled=by_status.get("cancelled", 0),
+            attended=by_status.get(BookingStatus.ATTENDED, 0),
+            no_show=by_status.get(BookingStatus.NO_SHOW, 0),
+            unmarked=by_status.get(BookingStatus.BOOKED, 0),
+            cancelled=by_status.get(BookingStatus.CANCELLED, 0),
         )
         for digibank_id, by_status in counts.items()
     }

@@ -8,6 +8,7 @@
     await emu.send_text(ann.id, "/start")  # an update for the bot (getUpdates or webhook)
     [reply] = await emu.wait_for_bot_messages(ann.id)
     emu.inject(Fault(method="sendMessage", status=429, retry_after=1))
+    await emu.wait_idle()                  # no update waiting, no call being answered
     await emu.stop()
 
 Groups: ``add_group(title, is_forum=True)`` makes a forum supergroup the bot administers; the

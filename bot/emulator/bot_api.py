@@ -36,6 +36,18 @@ def bot_api_routes(core: EmulatorCore) -> list[web.RouteDef]:
             core.calls.append((name, {}))
             return _failed(name, {}, error)
         core.calls.append((name, values))
+        if name == "getUpdates":  # a long poll waits for work; it is none itself
+            return await _answer(name, handler, values)
+        core.calls_under_way += 1
+        core.state.notifier.notify()
+        try:
+            return await _answer(name, handler, values)
+        finally:
+            core.calls_under_way -= 1
+            core.calls_answered += 1
+            core.state.notifier.notify()
+
+    async def _answer(name: str, handler: Any, values: dict[str, Any]) -> web.Response:
         delay = core.faults.delay_for(name)
         if delay > 0:
             await core.state.notifier.sleep(delay)

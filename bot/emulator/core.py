@@ -36,3 +36,20 @@ class EmulatorCore:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         # The calls that got an error answer: method, params, status, description.
         self.failed_calls: list[dict[str, Any]] = []
+        # Bot API calls received and not answered yet; a long poll waiting for updates
+        # (getUpdates) is not work under way and is not counted.
+        self.calls_under_way = 0
+        self.calls_answered = 0
+
+    @property
+    def idle(self) -> bool:
+        """Nothing under way here: no update waiting to be fetched and confirmed (the
+        next getUpdates offset) or delivered by webhook, and no Bot API call being
+        answered. What the bot does between calls it cannot see: see `BotService.idle`."""
+        return self.calls_under_way == 0 and self.updates.pending_count == 0
+
+    @property
+    def activity(self) -> tuple[int, int]:
+        """Changes whenever an update is published or a Bot API call (other than a long
+        poll) is answered: equal before and after a check, nothing happened during it."""
+        return self.updates.last_update_id, self.calls_answered

@@ -506,6 +506,10 @@ class BotApiEmulator(EmulatorCore):
         if not await self.state.notifier.wait_for(predicate, timeout):
             raise TimeoutError(f"waited {timeout}s for {what}")
 
+    async def wait_idle(self, *, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until nothing is under way in the emulator (see `EmulatorCore.idle`)."""
+        await self.wait_until(lambda: self.idle, timeout=timeout, what="the emulator to be idle")
+
     def describe_chat(self, chat_id: int) -> str:
         """A transcript of the chat and the bot's failed calls for it, for error messages."""
         lines = [f"chat {chat_id}:"]

@@ -92,6 +92,7 @@ class FakeEmulatorClientApi:
         self._next_message_id: dict[int, int] = {}
         self._seq = 0
         self._changed = asyncio.Event()
+        self._waiting: dict[int, web.Request] = {}  # polls held with nothing new for them
 
     def install(self, app: web.Application) -> None:
         app.router.add_post("/_emulator/users", self._create_user)
@@ -102,6 +103,16 @@ class FakeEmulatorClientApi:
 
     def events(self, chat_id: int) -> list[dict[str, Any]]:
         return self._events.get(chat_id, [])
+
+    @property
+    def waiting_polls(self) -> int:
+        """Polls held here with nothing new for their chat, from pages still listening
+        (an aborted poll's connection is gone)."""
+        return sum(
+            1
+            for request in self._waiting.values()
+            if request.transport is not None and not request.transport.is_closing()
+        )
 
     # -- the event log ----------------------------------------------------------
 
@@ -255,9 +266,33 @@ class FakeEmulatorClientApi:
             if fresh or remaining <= 0:
                 break
             changed = self._changed
-            with suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), remaining)
+            self._waiting[id(request)] = request
+            try:
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(changed.wait(), remaining)
+            finally:
+                del self._waiting[id(request)]
         return web.json_response({"events": fresh, "last": self._seq})
+
+
+async def page_settled(page: Any, api: FakeEmulatorClientApi, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    """Wait until nothing more is on its way to the page's screen: none of its poll loops
+    is at work (showing an answer, waiting to retry), and each poll it waits on is held by
+    the API with nothing new for it. Then a test may check that something did NOT appear
+    (a sleep instead passes on a slow machine while the event is on its way)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    agreed = 0
+    while agreed < 2:  # twice in a row: a poll answered in between would differ
+        if loop.time() > deadline:
+            raise TimeoutError(f"the page did not settle in {timeout}s")
+        busy, waiting = await page.evaluate(
+            "() => [document.body.dataset.pollsBusy, document.body.dataset.pollsWaiting]"
+            ".map(Number)"
+        )
+        quiet = busy == 0 and waiting >= 1 and waiting == api.waiting_polls
+        agreed = agreed + 1 if quiet else 0
+        await asyncio.sleep(0.02)
 
 
 def free_socket() -> socket.socket:

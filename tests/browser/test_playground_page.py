@@ -5,7 +5,6 @@ Run: .venv/bin/python -m pytest tests/browser -o asyncio_mode=auto
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import re
 from collections.abc import Callable
@@ -16,6 +15,7 @@ import aiohttp
 import pytest
 
 from bot.playground.page import STATIC_DIR
+from tests.browser.conftest import page_settled
 
 if TYPE_CHECKING:
     from .conftest import FakeEmulatorClientApi
@@ -242,7 +242,7 @@ async def test_second_citizen_has_separate_history_and_is_remembered(
     # The old chat is no longer polled: a message for Fatima does not show up here.
     before = sum(1 for chat_id, _ in fake_api.poll_requests if chat_id == second)
     fake_api._bot_says(second, text="Only for Fatima")
-    await asyncio.sleep(0.5)
+    await page_settled(page, fake_api)
     await expect(page.get_by_text("Only for Fatima")).to_have_count(0)
     assert sum(1 for chat_id, _ in fake_api.poll_requests if chat_id == second) == before
 

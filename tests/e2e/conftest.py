@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -103,6 +104,28 @@ class Citizen:
         await self.tap(language)
         await self.tap("✅")
         return first
+
+
+async def settled(emu: BotApiEmulator, *services: BotService, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    """Wait until nothing is under way: the emulator has no update waiting and no call
+    being answered, and each bot has no update being handled and nothing due in its
+    outbox, all at the same moment. Then a test may assert that something did NOT
+    happen (a sleep instead passes on a slow machine while the message is on its way)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        left = deadline - loop.time()
+        if left <= 0:
+            busy = [service for service in services if not await service.idle()]
+            raise TimeoutError(
+                f"not settled after {timeout}s: emulator idle {emu.idle}, {len(busy)} busy bots"
+            )
+        await emu.wait_idle(timeout=left)
+        before = emu.activity
+        quiet = [await service.idle() for service in services]
+        if all(quiet) and emu.idle and emu.activity == before:
+            return
+        await asyncio.sleep(0.01)
 
 
 def texts(messages: list[dict[str, Any]]) -> str:

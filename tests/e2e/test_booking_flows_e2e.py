@@ -16,7 +16,7 @@ import pytest
 from icalendar import Calendar
 
 from flows.availability import BRUSSELS
-from tests.e2e.conftest import FAST, Citizen, texts
+from tests.e2e.conftest import Citizen, settled, texts
 from tests.e2e.test_booking_e2e import (
     SLOT,
     START,
@@ -253,7 +253,7 @@ async def test_reminders_across_the_spring_clock_change_come_at_local_times(
         # A minute early: nothing, neither from this drain nor from the periodic one.
         clock.now = due - timedelta(minutes=1)
         await service.outbox.drain()
-        await asyncio.sleep(2 * FAST.outbox_seconds)
+        await settled(emu, service)  # nothing due: the periodic drain sends nothing either
         assert len(reminders_seen(emu, ann)) == seen
         clock.now = due
         await service.outbox.drain()

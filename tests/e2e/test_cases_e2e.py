@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.service import BotService
 from storage.models import Case
-from tests.e2e.conftest import ADMIN_ID, Citizen, texts
+from tests.e2e.conftest import ADMIN_ID, Citizen, settled, texts
 
 
 async def make_admin(emu) -> Citizen:
@@ -129,13 +129,13 @@ async def test_forget_in_the_middle_of_a_case(emu, start_bot):
 
 
 async def test_a_digibuddy_of_another_digibank_does_not_see_the_case(emu, start_bot):
-    await start_bot()
+    service = await start_bot()
     admin = await make_admin(emu)
     kim = await digibuddy(admin, "Kim", 5003, bank="kortrijk")
     ann = Citizen(emu)
     await ann.onboard()
     await open_case(ann)
-    await asyncio.sleep(0.3)
+    await settled(emu, service)
     assert [m for m in emu.bot_messages(kim.id) if m["message_id"] > kim.seen] == []
     [empty] = await kim.say("/queue")
     assert "Nobody is waiting" in empty["text"]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select
 
 from storage.models import AuditEntry, DialogueState, Invite, User
-from tests.e2e.conftest import ADMIN_ID, Citizen, texts
+from tests.e2e.conftest import ADMIN_ID, Citizen, settled, texts
 
 
 async def test_onboarding_in_dutch(emu, start_bot):
@@ -80,12 +78,12 @@ async def test_restart_mid_dialogue_resumes_at_the_same_step(emu, start_bot):
 
 
 async def test_duplicate_update_is_handled_once(emu, start_bot):
-    await start_bot()
+    service = await start_bot()
     ann = Citizen(emu)
     await ann.onboard()
     emu.duplicate_next_updates(1)
     await ann.say("/help")
-    await asyncio.sleep(0.5)  # time for a second answer, if the duplicate were handled
+    await settled(emu, service)  # a second answer would be out, if the duplicate were handled
     assert [m for m in emu.bot_messages(ann.id) if m["message_id"] > ann.seen] == []
     assert len([c for c in emu.calls_to("getUpdates")]) > 1
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 from bot.emulator import Fault
 from storage.models import User
 from storage.repositories import UpdateLog
-from tests.e2e.conftest import Citizen, free_port, texts
+from tests.e2e.conftest import Citizen, free_port, settled, texts
 
 
 async def _webhook_bot(start_bot):
@@ -22,7 +22,7 @@ async def _webhook_bot(start_bot):
 
 
 async def test_webhook_mode_handles_updates_and_refuses_a_wrong_secret(emu, start_bot):
-    _service, url = await _webhook_bot(start_bot)
+    service, url = await _webhook_bot(start_bot)
     ann = Citizen(emu)
     await ann.onboard()  # delivered by the emulator's webhook POSTs
     assert emu.webhook_deliveries and all(d["status"] == 200 for d in emu.webhook_deliveries)
@@ -44,7 +44,7 @@ async def test_webhook_mode_handles_updates_and_refuses_a_wrong_secret(emu, star
             url, data=b"{not json", headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-x"}
         ) as answer:
             assert answer.status == 400
-    await asyncio.sleep(0.2)
+    await settled(emu, service)
     assert [m for m in emu.bot_messages(ann.id) if m["message_id"] > ann.seen] == []
 
 

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 
 import aiohttp
 import pytest
 
-from tests.e2e.conftest import Citizen, free_port
+from bot.service import BotService
+from tests.e2e.conftest import Citizen, free_port, settled
 
 SECRET = "s3cret-x"
 CANARY = "canary-7f3a"  # in every body: it must never reach the log
@@ -49,25 +49,25 @@ GARBAGE = {
 
 
 @pytest.fixture
-async def webhook(start_bot) -> str:
+async def webhook(start_bot) -> tuple[str, BotService]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram"
-    await start_bot(port=port, webhook_url=url, webhook_secret=SECRET)
-    return url
+    return url, await start_bot(port=port, webhook_url=url, webhook_secret=SECRET)
 
 
 async def test_garbage_gets_400_and_one_log_line_and_the_bot_goes_on(
     emu, webhook, caplog: pytest.LogCaptureFixture
 ):
+    url, service = webhook
     ann = Citizen(emu)
     await ann.onboard()
-    await asyncio.sleep(0.2)  # the last answers of the onboarding are out
+    await settled(emu, service)  # the last answers of the onboarding are out
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     async with aiohttp.ClientSession() as http:
         for what, body in GARBAGE.items():
             caplog.clear()
             with caplog.at_level(logging.DEBUG):
-                async with http.post(webhook, data=body, headers=headers) as answer:
+                async with http.post(url, data=body, headers=headers) as answer:
                     assert answer.status == 400, what
             ours = [r for r in caplog.records if not r.name.startswith("httpx")]
             assert [r.name for r in ours] == ["bot.web"], (what, [r.getMessage() for r in ours])

@@ -10,10 +10,10 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from flows.actions import Notify, SendDocument, SendVenue
-from flows.availability import BRUSSELS
 from flows.booking import reminder_due
 from storage.models import Booking, Site
 from storage.seeding import load_seed_if_empty
+from storage.site_schema import BRUSSELS
 from tests.flows.harness import Chat
 
 SITE = "leuven-stad"
@@ -225,7 +225,7 @@ async def test_booking_across_the_clock_change_reminds_at_the_right_local_times(
     ],
 )
 def test_reminder_times(start, hours, expected):
-    assert reminder_due(start, hours) == expected
+    assert reminder_due(start, hours, BRUSSELS) == expected
 
 
 async def test_no_reminder_that_would_already_be_due(sqlite_db):

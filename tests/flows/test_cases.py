@@ -195,8 +195,8 @@ async def test_transfer_to_another_digibuddy_and_to_another_digibank(admin, sqli
 async def test_out_of_hours_says_when_the_team_is_back(admin, sqlite_db):
     from datetime import timedelta
 
-    from flows.i18n import BRUSSELS
     from storage.site_files import read_yaml, write_yaml
+    from storage.site_schema import BRUSSELS
 
     tomorrow = (admin.now.astimezone(BRUSSELS) + timedelta(days=1)).strftime("%a").lower()[:2]
     async with sqlite_db.transaction() as session:

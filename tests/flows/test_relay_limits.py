@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from flows import events
 from flows.actions import Action, CopyMessage, EditRelayed, Notify, Reply, utf16_len
 from flows.cases import undeliverable
+from flows.context import FlowSettings
 from flows.i18n import _, use_locale
 from flows.text_limits import MAX_CAPTION, MAX_TEXT, labelled, pack, split_text, visible_len
 from storage.models import Case
@@ -278,7 +279,9 @@ async def test_undeliverable_with_a_staff_group_goes_to_the_topic(admin, sqlite_
     await ann.onboard()
     await open_case(ann)
     async with sqlite_db.transaction() as session:
-        told = await undeliverable(Repositories(session), GROUP, 1, admin.now, "en")
+        told = await undeliverable(
+            Repositories(session), GROUP, 1, admin.now, FlowSettings(default_locale="en")
+        )
         gone = await undeliverable(Repositories(session), GROUP, 99, admin.now)
     assert [a.chat_id for a in told] == [ANN, GROUP] and gone == []
     assert told[1].relay.in_topic and told[1].relay.case_id == 1

@@ -8,18 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.availability import (
-    BRUSSELS,
-    CoachingRules,
-    Slot,
-    Window,
-    format_coaching,
-    is_public_holiday,
-    parse_coaching,
-    slot_at,
-    slots,
-)
-from storage.site_schema import WEEKDAYS, FieldError
+from flows.availability import Slot, is_public_holiday, slot_at, slots
+from storage.coaching_rules import CoachingRules, Window, format_coaching, parse_coaching
+from storage.site_schema import BRUSSELS, WEEKDAYS, FieldError
 
 
 def local(day: date, hhmm: str) -> datetime:

@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings, settings_for_flows
+from flows.context import FlowSettings
 
 GOOD_TOKEN = "123456789:AAH-abcdefghijklmnopqrstuvwxyz012345"
 
@@ -21,6 +22,20 @@ def test_defaults_need_no_environment():
         8080,
     )
     assert (settings.reminder_hours, settings.send_rate) == ((24, 2), 28)
+
+
+def test_the_flows_get_the_settings_and_the_same_defaults():
+    assert settings_for_flows(Settings(), "digibank_bot") == FlowSettings()
+    assert settings_for_flows(load_settings({}), "digibank_bot") == FlowSettings()
+    told = settings_for_flows(
+        load_settings({"TIMEZONE": "Europe/London", "INACTIVE_CASE_DAYS": "3"}), "other_bot"
+    )
+    assert (told.timezone, told.inactive_case_days, told.bot_username) == (
+        "Europe/London",
+        3,
+        "other_bot",
+    )
+    assert told.zone.key == "Europe/London"
 
 
 def test_full_configuration_is_read():

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -10,6 +11,7 @@ from flows.i18n import (
     _,
     format_datetime,
     format_distance,
+    format_time,
     resolve_locale,
     use_locale,
 )
@@ -45,17 +47,26 @@ def test_locale_resolution():
     assert resolve_locale("xx", None, "en") == "en"
 
 
-def test_babel_formats_in_brussels_time_and_local_conventions():
+def test_babel_formats_in_the_zone_given_and_local_conventions():
+    brussels = ZoneInfo("Europe/Brussels")
     moment = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # 01:30 in Brussels (CET)
     with use_locale("nl"):
-        assert "01:30" in format_datetime(moment)
+        assert "01:30" in format_datetime(moment, brussels)
+        assert "00:30" in format_datetime(moment, UTC)
         assert format_distance(2.44) == "2,4 km"
         assert format_distance(0.347) == "350 m"
     with use_locale("en"):
         assert format_distance(12.6) == "13 km"
     later = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # after the switch: 03:30 CEST
     with use_locale("fr"):
-        assert "03:30" in format_datetime(later)
+        assert "03:30" in format_datetime(later, brussels)
+
+
+def test_a_moment_is_never_formatted_without_a_time_zone():
+    with use_locale("en"), pytest.raises(TypeError):
+        format_time(datetime(2026, 3, 29, 0, 30, tzinfo=UTC))
+    with use_locale("nl"):
+        assert format_time(time(9)) == "09:00"  # a wall-clock time needs none
 
 
 def test_locale_does_not_leak_between_concurrent_users():

@@ -41,6 +41,20 @@ const sentBodies = new Map();
 let chat = null;
 /** Consecutive failed polls, kept across resyncs: sets the retry backoff. */
 let pollFailures = 0;
+/**
+ * Poll loops at work (showing an answer, waiting to retry) and polls waiting for the
+ * emulator's answer, shown on <body data-polls-busy data-polls-waiting>. Tests compare
+ * them with the polls the emulator holds to know that nothing more is on its way to the
+ * screen before they check that something did not appear.
+ */
+const polls = { busy: 0, waiting: 0 };
+
+function countPolls(busy, waiting) {
+  polls.busy += busy;
+  polls.waiting += waiting;
+  document.body.dataset.pollsBusy = String(polls.busy);
+  document.body.dataset.pollsWaiting = String(polls.waiting);
+}
 
 // ---------------------------------------------------------------- API
 
@@ -314,10 +328,29 @@ function wireLocationChooser() {
 // ---------------------------------------------------------------- polling
 
 async function pollEvents(target) {
+  countPolls(1, 0);
+  try {
+    await pollUntilSwitched(target);
+  } finally {
+    countPolls(-1, 0);
+  }
+}
+
+async function waitForEvents(target, path) {
+  countPolls(-1, 1);
+  try {
+    const { events = [] } = await api("GET", path, undefined, target.abort.signal);
+    return events;
+  } finally {
+    countPolls(1, -1);
+  }
+}
+
+async function pollUntilSwitched(target) {
   while (target === chat) {
     const path = `chats/${target.userId}/events?after=${target.last}&wait=${POLL_WAIT_SECONDS}`;
     try {
-      const { events = [] } = await api("GET", path, undefined, target.abort.signal);
+      const events = await waitForEvents(target, path);
       if (target !== chat) return;
       pollFailures = 0;
       setConnectionStatus(null);
