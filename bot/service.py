@@ -113,6 +113,11 @@ class BotService:
             from bot.playground.page import install_playground_page
 
             self.emulator = BotApiEmulator()
+            async with self.db.transaction() as session:  # a restart goes on, never over
+                repos = Repositories(session)
+                self.emulator.continue_after(
+                    await repos.updates.highest(), await repos.users.highest_id()
+                )
             self.emulator.install(web_app)
             install_playground_page(web_app)
             token, host = self.emulator.token, "127.0.0.1"  # the playground is local only

@@ -20,6 +20,7 @@ from storage.models import (
     CaseMessage,
     DialogueState,
     Digibank,
+    InboxUpdate,
     Invite,
     OutboxMessage,
     ProcessedUpdate,
@@ -45,6 +46,10 @@ RATE_WINDOW = timedelta(minutes=1)  # a case's message-rate window
 class UserRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def highest_id(self) -> int:
+        """The highest user id we hold; 0 for none."""
+        return await self.session.scalar(select(func.max(User.id))) or 0
 
     async def get(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
@@ -138,6 +143,12 @@ class UpdateLog:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def highest(self) -> int:
+        """The highest update id seen (handled, or waiting in the inbox); 0 for none."""
+        handled = await self.session.scalar(select(func.max(ProcessedUpdate.update_id)))
+        waiting = await self.session.scalar(select(func.max(InboxUpdate.update_id)))
+        return max(handled or 0, waiting or 0)
 
     async def claim(self, update_id: int, now: datetime | None = None) -> bool:
         """True the first time an update id is seen; False for a duplicate delivery."""

@@ -159,6 +159,13 @@ class BotApiEmulator(EmulatorCore):
             last_name=last_name,
         )
 
+    def continue_after(self, update_id: int, user_id: int) -> None:
+        """Go on where an earlier emulator stopped, for a bot whose database remembers it:
+        update ids above `update_id` (lower ones would be skipped as duplicates), new users
+        above `user_id` (a new user must never take over an old user's rows)."""
+        self.updates.last_update_id = max(self.updates.last_update_id, update_id)
+        self.state.continue_user_ids(user_id)
+
     @property
     def users(self) -> list[EmuUser]:
         return list(self.state.users.values())

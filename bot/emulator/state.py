@@ -88,6 +88,10 @@ class EmulatorState:
         self.notifier.notify()
         return user
 
+    def continue_user_ids(self, after: int) -> None:
+        """New users get ids above `after` (a bot's database already knows those)."""
+        self._user_ids = itertools.count(max(FIRST_USER_ID, after + 1))
+
     def user(self, user_id: int) -> EmuUser:
         try:
             return self.users[user_id]
