@@ -22,6 +22,9 @@ from flows.i18n import SUPPORTED_LOCALES
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///digibank.db"
+# The playground (no token) keeps its own file: its sample data (coaching hours, example
+# phone numbers) must never reach a bot that talks to real citizens.
+PLAYGROUND_DATABASE_URL = "sqlite+aiosqlite:///playground.db"
 _FLOWS = FlowSettings()  # what the flows are told has its defaults there, written once
 
 
@@ -167,7 +170,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_base_url=_url(
             "TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL") or DEFAULTS.api_base_url
         ),
-        database_url=normalise_database_url(get("DATABASE_URL") or DEFAULTS.database_url),
+        database_url=normalise_database_url(
+            get("DATABASE_URL") or (DEFAULTS.database_url if token else PLAYGROUND_DATABASE_URL)
+        ),
         webhook_url=webhook_url,
         webhook_secret=secret,
         port=number("PORT", "port", 1, 65535),

@@ -105,12 +105,12 @@ class BotService:
 
     async def start(self) -> None:
         settings = self.settings
-        await load_seed_if_empty(self.db)
+        await load_seed_if_empty(self.db, playground=settings.playground)
         web_app = build_web_app(self.db)
         token, base_url, host = settings.bot_token, settings.api_base_url, self.tuning.host
         if settings.playground:
             from bot.emulator import BotApiEmulator
-            from bot.playground.page import install_playground_page
+            from bot.playground.page import install_playground_page, install_playground_roles
 
             self.emulator = BotApiEmulator()
             async with self.db.transaction() as session:  # a restart goes on, never over
@@ -120,6 +120,13 @@ class BotService:
                 )
             self.emulator.install(web_app)
             install_playground_page(web_app)
+            install_playground_roles(  # simulated users become staff in one click
+                web_app,
+                self.db,
+                self.emulator,
+                lambda: self.pipeline.delivery if self.pipeline else None,
+                settings.default_locale,
+            )
             token, host = self.emulator.token, "127.0.0.1"  # the playground is local only
         webhook = settings.webhook_url is not None and not settings.playground
         if webhook:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import ClassVar, Literal
 
-from flows import button_values, callbacks, menu, staff
+from flows import callbacks, menu, staff
 from flows.actions import MAX_TEXT, Action, Button, Reply, Toast, utf16_len
 from flows.booking import no_booking_sites
+from flows.button_codec import ButtonCodec, Id
 from flows.context import Context
 from flows.i18n import _, format_day, format_time, language_name
 from flows.site_index import site_index
@@ -29,8 +32,28 @@ MARKS = {"a": BookingStatus.ATTENDED, "n": BookingStatus.NO_SHOW}
 MARK_ROWS = 40  # two buttons a row; Telegram takes at most 100 buttons on a message
 
 
-def _button(label: str, value: str) -> Button:
-    return Button(label, callbacks.encode(AGENDA, value))
+@dataclass(frozen=True)
+class FromDay:
+    """The agenda from this day on (`from.2027-03-02`)."""
+
+    TAG: ClassVar[str] = "from"
+    day: date
+
+
+@dataclass(frozen=True)
+class Mark:
+    """An appointment attended (`mark.12.a`) or not (`mark.12.n`)."""
+
+    TAG: ClassVar[str] = "mark"
+    booking_id: Id
+    mark: Literal["a", "n"]
+
+
+AGENDA_BUTTONS = ButtonCodec(FromDay, Mark)
+
+
+def _button(label: str, button: FromDay | Mark) -> Button:
+    return Button(label, callbacks.encode(AGENDA, AGENDA_BUTTONS.encode(button)))
 
 
 def _local_day(ctx: Context, moment: datetime) -> date:
@@ -79,8 +102,8 @@ async def _days(ctx: Context, first: date, sites: dict[str, SiteRecord]) -> list
         actions.append(Reply(_("📭 No appointments on {period}.").format(period=period)))
     earlier, later = first - timedelta(days=DAYS), first + timedelta(days=DAYS)
     browse = (
-        _button(_("⬅️ Earlier"), f"from.{earlier.isoformat()}"),
-        _button(_("➡️ Later"), f"from.{later.isoformat()}"),
+        _button(_("⬅️ Earlier"), FromDay(earlier)),
+        _button(_("➡️ Later"), FromDay(later)),
     )
     title = _("📅 Agenda: {period}").format(period=period)
     actions.append(Reply(title, buttons=(browse, menu.home_row())))
@@ -113,8 +136,8 @@ def _site_agenda(ctx: Context, site: SiteRecord, booked: list[Booking]) -> list[
         if booking.status == BookingStatus.BOOKED and booking.starts_at <= ctx.now:
             rows.append(
                 (
-                    _button(_("✅ {time} came").format(time=time), f"mark.{booking.id}.a"),
-                    _button(_("🚫 {time} did not come").format(time=time), f"mark.{booking.id}.n"),
+                    _button(_("✅ {time} came").format(time=time), Mark(booking.id, "a")),
+                    _button(_("🚫 {time} did not come").format(time=time), Mark(booking.id, "n")),
                 )
             )
     messages, current = [], ""
@@ -131,14 +154,10 @@ def _site_agenda(ctx: Context, site: SiteRecord, booked: list[Booking]) -> list[
 async def on_button(ctx: Context, value: str) -> list[Action] | None:
     if ctx.role not in STAFF_ROLES:
         return staff.refuse(ctx)
-    kind, _sep, rest = value.partition(".")
-    if kind == "from":
-        first = button_values.day(rest, _local_day(ctx, ctx.now))
-        return await _days(ctx, first, await _own_sites(ctx)) if first is not None else None
-    if kind == "mark":
-        digits, _dot, mark = rest.partition(".")
-        booking_id = button_values.number(digits)
-        if booking_id is not None and mark in MARKS:
+    match AGENDA_BUTTONS.decode(value):
+        case FromDay(day=first):
+            return await _days(ctx, first, await _own_sites(ctx))
+        case Mark(booking_id=booking_id, mark=mark):
             return await _mark(ctx, booking_id, MARKS[mark])
     return None
 

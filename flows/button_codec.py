@@ -31,7 +31,7 @@ from typing import Annotated, Any, ClassVar, Literal, Protocol
 from flows.button_values import MAX_ID, MAX_USER_ID, number
 
 SEPARATOR = "."
-_WORD = re.compile(r"[A-Za-z0-9_-]{1,32}", re.ASCII)
+_WORD = re.compile(r"[A-Za-z0-9_-]{1,40}", re.ASCII)  # site and digibank ids: 40
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)  # days a button may name
 
@@ -102,7 +102,7 @@ class _Field:
         if self.choices:
             words = st.from_regex(_WORD, fullmatch=True)
             return words.filter(lambda word: word not in self.choices)
-        return st.just("x" * 33)  # any word is a word: only a too long one is refused
+        return st.just("x" * 41)  # any word is a word: only a too long one is refused
 
     def format(self, value: Any) -> str:
         text = value.isoformat() if isinstance(value, date) else str(value)
@@ -131,6 +131,17 @@ def _fields(kind: type) -> tuple[_Field, ...]:
         else:
             raise TypeError(f"{kind.__name__}.{field.name}: unsupported button field {hint}")
     return tuple(found)
+
+
+def word_kinds(*words: str) -> dict[str, type]:
+    """Buttons that are one fixed word each (a language, a menu area), by word: a kind
+    without fields per word, whose TAG (its whole value) and `word` are that word."""
+    return {
+        word: dataclasses.make_dataclass(
+            f"Word_{word}", [], namespace={"TAG": word, "word": word}, frozen=True
+        )
+        for word in words
+    }
 
 
 class ButtonCodec:

@@ -7,11 +7,14 @@ from datetime import time
 
 from flows import callbacks, navigation
 from flows.actions import Action, Button, Reply
+from flows.button_codec import ButtonCodec, word_kinds
 from flows.context import Context
 from flows.i18n import N_, _, format_time
 from flows.navigation import Destination
 
 MENU = "menu"  # callback namespace of menu buttons; they never go stale
+AREA_BUTTONS = word_kinds(*Destination)  # a menu button's value is its destination
+MENU_BUTTONS = ButtonCodec(*AREA_BUTTONS.values())
 
 
 @dataclass(frozen=True)
@@ -23,8 +26,8 @@ class Area:
     label: str  # a msgid, marked with N_ and translated when shown
 
 
-def menu_button(area_key: str, label: str) -> Button:
-    return Button(label, callbacks.encode(MENU, area_key))
+def menu_button(area_key: Destination, label: str) -> Button:
+    return Button(label, callbacks.encode(MENU, MENU_BUTTONS.encode(AREA_BUTTONS[area_key]())))
 
 
 def home_button() -> Button:
@@ -110,6 +113,12 @@ async def open_target(ctx: Context, key: str) -> list[Action] | None:
     area (a forged or old button)."""
     destination = navigation.destination(key)
     return await navigation.go(ctx, destination) if destination is not None else None
+
+
+async def open_button(ctx: Context, value: str) -> list[Action] | None:
+    """A menu button: the area it opens; None for a forged or old one."""
+    button = MENU_BUTTONS.decode(value)
+    return await open_target(ctx, button.TAG) if button is not None else None
 
 
 def not_understood(ctx: Context) -> list[Action]:

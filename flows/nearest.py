@@ -8,17 +8,20 @@ unconfirmed. Other flows start this one with a need (e.g. only sites that lend d
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import ClassVar
 
 from flows import callbacks, menu
 from flows.actions import Action, Button, Reply, SendVenue
+from flows.button_codec import ButtonCodec
 from flows.context import Context
 from flows.geo import Place, gazetteer
 from flows.i18n import N_, _, current_locale, format_distance, format_time
 from flows.moments import relative_when
 from flows.navigation import Destination, go
 from flows.opening_hours import next_stop, status
-from flows.places import ask_where, locate, place_of
+from flows.places import PLACE_BUTTONS, PlaceChoice, Retype, ask_where, locate
 from flows.site_index import site_index
 from storage.site_schema import BRUSSELS, SiteRecord
 
@@ -26,6 +29,38 @@ FLOW = "nearest"
 SITE = "site"  # callback namespace of buttons on site cards; they stay valid
 RESULTS = 3
 OUTSIDE_KM = 10.0  # farther than this from any Belgian postcode: not in Belgium
+
+
+@dataclass(frozen=True)
+class ShowMap:
+    """A site card's "show on the map" (`map.<site id>`)."""
+
+    TAG: ClassVar[str] = "map"
+    site_id: str
+
+
+@dataclass(frozen=True)
+class Talk:
+    """A site card's "ask a person here" (`talk.<site id>`)."""
+
+    TAG: ClassVar[str] = "talk"
+    site_id: str
+
+
+@dataclass(frozen=True)
+class BookHere:
+    """A site card's "book help here" (`book.<site id>`)."""
+
+    TAG: ClassVar[str] = "book"
+    site_id: str
+
+
+SITE_BUTTONS = ButtonCodec(ShowMap, Talk, BookHere)
+
+
+def _site_button(label: str, button: ShowMap | Talk | BookHere) -> Button:
+    return Button(label, callbacks.encode(SITE, SITE_BUTTONS.encode(button)))
+
 
 NEEDS = {  # what a citizen may need from a site → how the header says it
     "lending": N_("📍 These digibanks lend laptops, tablets or smartphones:"),
@@ -62,11 +97,11 @@ async def on_text(ctx: Context, text: str) -> list[Action] | None:
 
 
 async def on_button(ctx: Context, value: str) -> list[Action] | None:
-    place = place_of(value)
-    if place is not None:
-        return await _results_for(ctx, place)
-    if value == "retype":
-        return [ask_where(ctx)]
+    match PLACE_BUTTONS.decode(value):
+        case PlaceChoice(place=place) if place is not None:
+            return await _results_for(ctx, place)
+        case Retype():
+            return [ask_where(ctx)]
     return None
 
 
@@ -150,11 +185,11 @@ def site_card(site: SiteRecord, km: float, now: datetime, tz: tzinfo) -> Reply:
     if site.web:
         lines.append(f"🌐 {html.escape(site.web)}")
     rows = [
-        (Button(_("🗺️ Show on the map"), callbacks.encode(SITE, f"map.{site.id}")),),
-        (Button(_("👤 Ask a person here"), callbacks.encode(SITE, f"talk.{site.id}")),),
+        (_site_button(_("🗺️ Show on the map"), ShowMap(site.id)),),
+        (_site_button(_("👤 Ask a person here"), Talk(site.id)),),
     ]
     if site.coaching is not None:
-        rows.append((Button(_("📅 Book help here"), callbacks.encode(SITE, f"book.{site.id}")),))
+        rows.append((_site_button(_("📅 Book help here"), BookHere(site.id)),))
     return Reply("\n".join(lines), buttons=tuple(rows))
 
 
@@ -185,13 +220,13 @@ def _mobile_line(site: SiteRecord, now: datetime, tz: tzinfo) -> str:
 
 async def on_site_button(ctx: Context, value: str) -> list[Action] | None:
     """Buttons on site cards, valid whatever the dialogue's step."""
-    action, _sep, site_id = value.partition(".")
-    site = (await site_index(ctx.repos)).by_id(site_id)
-    if site is None or action not in ("map", "talk", "book"):
+    button = SITE_BUTTONS.decode(value)
+    site = (await site_index(ctx.repos)).by_id(button.site_id) if button is not None else None
+    if site is None:
         return None
-    if action == "book":
+    if isinstance(button, BookHere):
         return await go(ctx, Destination.BOOK, site.id)
-    if action == "talk":
+    if isinstance(button, Talk):
         return await go(ctx, Destination.PERSON, site.digibank)
     address = (
         site.address

@@ -6,9 +6,12 @@ Also serves /language later on: the same picker, then straight back to the menu.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
+from typing import ClassVar
 
 from flows import menu, privacy
-from flows.actions import Action, Reply
+from flows.actions import Action, Button, Reply
+from flows.button_codec import ButtonCodec, word_kinds
 from flows.context import Context
 from flows.i18n import SUPPORTED_LOCALES, _, language_name, resolve_locale, use_locale
 from flows.staff import command_menu
@@ -16,6 +19,27 @@ from storage.vocabulary import STAFF_ROLES
 
 FLOW = "onboarding"
 LANGUAGE_FLOW = "language"
+
+
+@dataclass(frozen=True)
+class Accept:
+    """The privacy notice: yes, that is OK."""
+
+    TAG: ClassVar[str] = "accept"
+
+
+@dataclass(frozen=True)
+class TellMore:
+    TAG: ClassVar[str] = "more"
+
+
+LANGUAGES = word_kinds(*SUPPORTED_LOCALES)  # a language button's value is its code
+ONBOARDING_BUTTONS = ButtonCodec(*LANGUAGES.values(), Accept, TellMore)
+
+
+def _button(ctx: Context, label: str, button: object) -> Button:
+    return ctx.step_button(label, ONBOARDING_BUTTONS.encode(button))
+
 
 # What people type instead of tapping a language button.
 _TYPED_LANGUAGE_NAMES = {
@@ -60,7 +84,7 @@ def ask_language_in(ctx: Context, flow: str, preselected: str) -> list[Action]:
     buttons = []
     for code in ordered:
         mark = "✅ " if code == preselected else ""
-        buttons.append((ctx.step_button(f"{mark}{language_name(code)}", code),))
+        buttons.append((_button(ctx, f"{mark}{language_name(code)}", LANGUAGES[code]()),))
     with use_locale(preselected):
         text = _("👋 Hello! I am the digibank help bot.\n\n🌐 Which language do you want?")
     return [Reply(text, buttons=tuple(buttons))]
@@ -88,8 +112,8 @@ def privacy_notice(ctx: Context) -> list[Action]:
         Reply(
             text,
             buttons=(
-                (ctx.step_button(_("✅ Yes, that is OK"), "accept"),),
-                (ctx.step_button(_("📄 Tell me more"), "more"),),
+                (_button(ctx, _("✅ Yes, that is OK"), Accept()),),
+                (_button(ctx, _("📄 Tell me more"), TellMore()),),
             ),
         )
     ]
@@ -114,12 +138,13 @@ async def prompt(ctx: Context) -> list[Action]:
 
 
 async def on_button(ctx: Context, value: str) -> list[Action] | None:
-    if ctx.state.step == "language" and value in SUPPORTED_LOCALES:
-        return await choose_language(ctx, value)
-    if ctx.state.step == "privacy" and value == "accept":
+    button = ONBOARDING_BUTTONS.decode(value)
+    if ctx.state.step == "language" and isinstance(button, tuple(LANGUAGES.values())):
+        return await choose_language(ctx, button.TAG)
+    if ctx.state.step == "privacy" and isinstance(button, Accept):
         ctx.user.consent_at = ctx.now
         return menu.main_menu(ctx, intro=_("✅ Thank you! Welcome."))
-    if ctx.state.step == "privacy" and value == "more":
+    if ctx.state.step == "privacy" and isinstance(button, TellMore):
         details = await privacy.show_privacy(ctx, finish=False)
         return details + privacy_notice(ctx)
     return None

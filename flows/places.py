@@ -7,14 +7,41 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 from flows import keywords
 from flows.actions import Action, KeyboardButton, Reply
+from flows.button_codec import ButtonCodec
 from flows.context import Context
 from flows.geo import Place, gazetteer
 from flows.i18n import _, current_locale
 
 _POSTCODE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+
+
+@dataclass(frozen=True)
+class PlaceChoice:
+    """One of the places a typed name may mean: `pl.pc.3010` for the key "pc:3010"."""
+
+    TAG: ClassVar[str] = "pl"
+    kind: Literal["pc", "m", "p"]  # postcode, municipality, place
+    code: str
+
+    @property
+    def place(self) -> Place | None:
+        return gazetteer().by_key(f"{self.kind}:{self.code}")
+
+
+@dataclass(frozen=True)
+class Retype:
+    """None of those: type something else."""
+
+    TAG: ClassVar[str] = "retype"
+
+
+PLACE_KINDS = (PlaceChoice, Retype)  # the asking flow's codec includes them
+PLACE_BUTTONS = ButtonCodec(*PLACE_KINDS)
 
 
 def ask_where(ctx: Context, intro: str = "") -> Reply:
@@ -70,16 +97,13 @@ def locate(ctx: Context, text: str) -> Place | list[Action] | None:
 
 
 def _place_value(place: Place) -> str:
-    return "pl." + place.key.replace(":", ".")
+    kind, _sep, code = place.key.partition(":")
+    return PLACE_BUTTONS.encode(PlaceChoice(kind, code))  # type: ignore[arg-type]
 
 
 def _choose(ctx: Context, question: str, places: tuple[Place, ...]) -> Reply:
     locale = current_locale.get()
     rows = tuple((ctx.step_button(p.name(locale), _place_value(p)),) for p in places[:5])
-    rows += ((ctx.step_button(_("✏️ Type something else"), "retype"),),)
+    retype = PLACE_BUTTONS.encode(Retype())
+    rows += ((ctx.step_button(_("✏️ Type something else"), retype),),)
     return Reply(question, buttons=rows)
-
-
-def place_of(value: str) -> Place | None:
-    """The place of a "pl.…" choice button."""
-    return gazetteer().by_key(value[3:].replace(".", ":", 1)) if value.startswith("pl.") else None

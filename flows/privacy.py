@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from flows import menu, navigation
 from flows.actions import Action, Reply
+from flows.button_codec import ButtonCodec
 from flows.context import Context
 from flows.i18n import _, ngettext
 
 FORGET_FLOW = "forget"
+
+
+@dataclass(frozen=True)
+class Forget:
+    """Yes, delete everything."""
+
+    TAG: ClassVar[str] = "yes"
+
+
+@dataclass(frozen=True)
+class Keep:
+    """No, keep it."""
+
+    TAG: ClassVar[str] = "no"
+
+
+FORGET_BUTTONS = ButtonCodec(Forget, Keep)
 
 
 def retention_period(days: int) -> str:
@@ -62,21 +83,22 @@ async def ask_forget(ctx: Context) -> list[Action]:
         Reply(
             text,
             buttons=(
-                (ctx.step_button(_("🗑️ Yes, delete everything"), "yes"),),
-                (ctx.step_button(_("↩️ No, keep it"), "no"),),
+                (ctx.step_button(_("🗑️ Yes, delete everything"), FORGET_BUTTONS.encode(Forget())),),
+                (ctx.step_button(_("↩️ No, keep it"), FORGET_BUTTONS.encode(Keep())),),
             ),
         )
     ]
 
 
 async def on_button(ctx: Context, value: str) -> list[Action] | None:
-    if value == "yes":
+    button = FORGET_BUTTONS.decode(value)
+    if isinstance(button, Forget):
         told = await navigation.before_forget(ctx)
         await ctx.repos.users.forget(ctx.user.id)
         ctx.forgotten = True
         done = _("✅ Done. We deleted everything we had about you.\nSend /start to begin again.")
         return [Reply(done), *told]
-    if value == "no":
+    if isinstance(button, Keep):
         return menu.main_menu(ctx, intro=_("👍 OK, we keep everything as it was."))
     return None
 

@@ -217,7 +217,7 @@ async def _button(event: events.ButtonPress, ctx: Context) -> list[Action]:
     if callback is not None and callback.seq is None and callback.flow == menu.MENU:
         if not ctx.onboarded:
             return await _expired(ctx)
-        opened = await menu.open_target(ctx, callback.value)
+        opened = await menu.open_button(ctx, callback.value)
         if opened is not None:
             return opened
     if callback is not None and callback.seq is None and callback.flow in STEPLESS_BUTTONS:

@@ -4,11 +4,13 @@ remove staff. A staff member belongs to one or more digibanks."""
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import ClassVar
 
 from flows import menu
 from flows.actions import Action, Button, Reply, SetCommands
-from flows.button_values import MAX_USER_ID, number
+from flows.button_codec import ButtonCodec, UserId
 from flows.context import Context
 from flows.i18n import N_, _, format_datetime
 from storage.vocabulary import INVITABLE_ROLES, STAFF_ROLES, Role
@@ -22,6 +24,41 @@ ROLE_NAMES = {
     Role.ORGANISER: N_("organiser"),
     Role.ADMIN: N_("admin"),
 }
+
+
+@dataclass(frozen=True)
+class InviteDigibuddy:
+    TAG: ClassVar[str] = Role.DIGIBUDDY
+
+
+@dataclass(frozen=True)
+class InviteOrganiser:
+    TAG: ClassVar[str] = Role.ORGANISER
+
+
+@dataclass(frozen=True)
+class ForBank:
+    """The digibank of an invite (`bank.<digibank id>`)."""
+
+    TAG: ClassVar[str] = "bank"
+    digibank_id: str
+
+
+@dataclass(frozen=True)
+class Remove:
+    """No longer staff (`rm.<user id>`)."""
+
+    TAG: ClassVar[str] = "rm"
+    user_id: UserId
+
+
+STAFF_BUTTONS = ButtonCodec(InviteDigibuddy, InviteOrganiser, ForBank, Remove)
+_INVITE_KINDS = {Role.DIGIBUDDY: InviteDigibuddy, Role.ORGANISER: InviteOrganiser}
+assert set(_INVITE_KINDS) == set(INVITABLE_ROLES)
+
+
+def _button(ctx: Context, label: str, button: object) -> Button:
+    return ctx.step_button(label, STAFF_BUTTONS.encode(button))
 
 
 # What each staff role adds to the "/" list of its chat, on top of the previous role's
@@ -108,7 +145,9 @@ async def invite(ctx: Context, args: str) -> list[Action]:
     role = words[0] if words and words[0] in INVITABLE_ROLES else None
     if role is None:
         ctx.ask(FLOW, "invite_role")
-        roles = tuple(ctx.step_button(role_name(r).capitalize(), r) for r in INVITABLE_ROLES)
+        roles = tuple(
+            _button(ctx, role_name(r).capitalize(), _INVITE_KINDS[r]()) for r in INVITABLE_ROLES
+        )
         return [Reply(_("🔗 Who is the invite for?"), buttons=(roles, menu.home_row()))]
     bank_id = words[1] if len(words) > 1 else None
     if bank_id is not None and await ctx.repos.sites.digibank(bank_id) is not None:
@@ -121,7 +160,7 @@ async def _ask_digibank(ctx: Context, role: str) -> list[Action]:
     if not banks:  # no sites loaded yet: staff of no digibank in particular
         return await _create_invite(ctx, role, None)
     ctx.ask(FLOW, "invite_bank", role=role)
-    rows = tuple((ctx.step_button(bank.name, f"bank.{bank.id}"),) for bank in banks)
+    rows = tuple((_button(ctx, bank.name, ForBank(bank.id)),) for bank in banks)
     return [Reply(_("🏢 For which digibank?"), buttons=(*rows, menu.home_row()))]
 
 
@@ -180,7 +219,7 @@ async def list_staff(ctx: Context) -> list[Action]:
         line = f"• <code>{member.id}</code> · {role_name(member.role)}"
         lines.append(f"{line} · {banks}" if banks else line)
         label = _("➖ Remove {user_id}").format(user_id=member.id)
-        rows.append((ctx.step_button(label, f"rm.{member.id}"),))
+        rows.append((_button(ctx, label, Remove(member.id)),))
     rows.append(menu.home_row())
     return [Reply("\n".join(lines), buttons=tuple(rows))]
 
@@ -188,16 +227,16 @@ async def list_staff(ctx: Context) -> list[Action]:
 async def on_button(ctx: Context, value: str) -> list[Action] | None:
     if ctx.role != Role.ADMIN:
         return refuse(ctx)
-    if ctx.state.step == "invite_role" and value in INVITABLE_ROLES:
-        return await _ask_digibank(ctx, value)
-    if ctx.state.step == "invite_bank" and value.startswith("bank."):
-        bank = await ctx.repos.sites.digibank(value[5:])
+    button = STAFF_BUTTONS.decode(value)
+    if ctx.state.step == "invite_role" and isinstance(button, InviteDigibuddy | InviteOrganiser):
+        return await _ask_digibank(ctx, Role(button.TAG))
+    if ctx.state.step == "invite_bank" and isinstance(button, ForBank):
+        bank = await ctx.repos.sites.digibank(button.digibank_id)
         role = (ctx.state.data or {}).get("role")
         if bank is not None and role in INVITABLE_ROLES:
             return await _create_invite(ctx, role, bank.id)
-    removed = number(value[3:], maximum=MAX_USER_ID) if value.startswith("rm.") else None
-    if ctx.state.step == "staff_list" and removed is not None:
-        member = await ctx.repos.users.get(removed)
+    if ctx.state.step == "staff_list" and isinstance(button, Remove):
+        member = await ctx.repos.users.get(button.user_id)
         if member is not None and member.role != Role.CITIZEN:
             await ctx.repos.audit.record(ctx.user.id, "role.remove", member.id, member.role)
             member.role = Role.CITIZEN

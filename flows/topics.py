@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from flows.i18n import N_, _
 from storage.site_schema import TOPICS
 
@@ -20,6 +22,20 @@ TOPIC_LABELS = {
     OTHER: N_("❓ Something else"),
 }
 assert set(TOPIC_LABELS) == set(TOPICS)
+# The topic codes, as a button field (flows.button_codec).
+Topic = Literal[
+    "taxonweb",
+    "itsme",
+    "eid",
+    "ebanking",
+    "burgerprofiel",
+    "email",
+    "smartphone",
+    "jobs",
+    "health",
+    "other",
+]
+assert set(get_args(Topic)) == set(TOPIC_LABELS)
 
 
 def topic_name(topic: str) -> str:

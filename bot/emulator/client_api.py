@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from .emulator import BotApiEmulator
 
 MAX_EVENT_WAIT = 30.0
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
 
 
 class ClientError(Exception):
@@ -132,6 +134,52 @@ def client_api_routes(emu: BotApiEmulator) -> list[web.RouteDef]:
         )
 
     @handles_errors
+    async def send_file(request: web.Request) -> web.Response:
+        """The user sends a photo or a document: the raw file is the body; ``kind``
+        (photo or document), ``name`` and ``caption`` are query parameters."""
+        user_id = known_user(request)
+        kind = request.query.get("kind", "document")
+        if kind not in ("photo", "document"):
+            raise ClientError(400, "kind must be photo or document")
+        data = await _read_upload(request)
+        if not data:
+            raise ClientError(400, "the file is empty")
+        mime_type = request.content_type or "application/octet-stream"
+        caption = request.query.get("caption") or None
+        if caption is not None and len(caption) > 1024:
+            raise ClientError(400, "a caption has at most 1024 characters")
+        if kind == "photo":
+            if mime_type not in PHOTO_TYPES:
+                raise ClientError(400, "a photo must be a JPEG, PNG, WebP or GIF image")
+            stored = emu.state.files.add(data, kind="photo", mime_type=mime_type)
+            fields: dict[str, Any] = {"photo": stored.photo_json()}
+        else:
+            name = (request.query.get("name") or "document").replace("/", "_")[:255]
+            stored = emu.state.files.add(data, kind="document", file_name=name, mime_type=mime_type)
+            fields = {"document": stored.document_json()}
+        if caption:
+            fields["caption"] = caption
+        message, update_id = emu.user_message(user_id, fields, file=stored)
+        return web.json_response(
+            {"message_id": message.message_id, "update_id": update_id}, status=201
+        )
+
+    @handles_errors
+    async def user_commands(request: web.Request) -> web.Response:
+        """The bot's "/" menu as this user's Telegram app shows it in their private chat:
+        the most specific scope that has commands (the chat, all private chats, the
+        default), each first in the user's language, then for all languages."""
+        user_id = known_user(request)
+        language = emu.state.users[user_id].language_code or ""
+        scopes = ({"type": "chat", "chat_id": user_id}, "all_private_chats", "default")
+        for scope in scopes:
+            for code in (language, None) if language else (None,):
+                found = emu.commands(code, scope)
+                if found:
+                    return web.json_response({"commands": found})
+        return web.json_response({"commands": []})
+
+    @handles_errors
     async def chat_events(request: web.Request) -> web.Response:
         chat_id = _int(request.match_info["chat_id"], "chat_id")
         after = _int(request.query.get("after", "0"), "after")
@@ -165,9 +213,23 @@ def client_api_routes(emu: BotApiEmulator) -> list[web.RouteDef]:
         web.post("/_emulator/users", create_user),
         web.post("/_emulator/users/{user_id}/messages", send_message),
         web.post("/_emulator/users/{user_id}/callback", press_button),
+        web.post("/_emulator/users/{user_id}/files", send_file),
+        web.get("/_emulator/users/{user_id}/commands", user_commands),
         web.get("/_emulator/chats/{chat_id}/events", chat_events),
         web.get("/_emulator/files/{file_id}", download),
     ]
+
+
+async def _read_upload(request: web.Request) -> bytes:
+    """The body, read in chunks so that a file may exceed the app's JSON size limit."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > MAX_UPLOAD_BYTES:
+            raise ClientError(400, "the file is larger than 20 MB")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _message_fields(emu: BotApiEmulator, user_id: int, body: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import html
 from flows import menu
 from flows.actions import Action, Notify, Reply
 from flows.booking.common import booking_button, change_row, summary
+from flows.booking.values import BookNew
 from flows.context import Context
 from flows.i18n import _
 from flows.moments import day_and_time
@@ -21,7 +22,7 @@ from storage.site_schema import SiteRecord
 async def my_appointments(ctx: Context) -> list[Action]:
     upcoming = await ctx.repos.bookings.upcoming_of(ctx.user.id, ctx.now)
     ctx.finish()
-    book_row = (booking_button(_("📅 Book help"), "new"),)
+    book_row = (booking_button(_("📅 Book help"), BookNew()),)
     if not upcoming:
         text = _("📅 You have no appointments.")
         return [Reply(text, buttons=(book_row, (menu.home_button(),)))]
@@ -51,7 +52,7 @@ async def cancel(
         actions.append(
             Reply(
                 _("❌ Your appointment is cancelled. The time is free for someone else."),
-                buttons=((booking_button(_("📅 Book help"), "new"),), menu.home_row()),
+                buttons=((booking_button(_("📅 Book help"), BookNew()),), menu.home_row()),
             )
         )
     if site is not None:

@@ -8,6 +8,7 @@ from datetime import datetime, tzinfo
 
 from flows import callbacks, menu
 from flows.actions import Button, Reply
+from flows.booking.values import BOOKING_BUTTONS, BookingButton, Cancel, Move
 from flows.context import Context
 from flows.i18n import N_, _
 from flows.moments import day_and_time
@@ -51,14 +52,14 @@ def bring_text(topic: str) -> str:
     return _(BRING.get(topic, BRING[OTHER]))
 
 
-def booking_button(label: str, value: str) -> Button:
-    return Button(label, callbacks.encode(BOOKING, value))
+def booking_button(label: str, button: BookingButton) -> Button:
+    return Button(label, callbacks.encode(BOOKING, BOOKING_BUTTONS.encode(button)))
 
 
 def change_row(booking: Booking) -> tuple[Button, ...]:
     return (
-        booking_button(_("🔁 Move"), f"move.{booking.id}"),
-        booking_button(_("❌ Cancel"), f"cancel.{booking.id}"),
+        booking_button(_("🔁 Move"), Move(booking.id)),
+        booking_button(_("❌ Cancel"), Cancel(booking.id)),
     )
 
 

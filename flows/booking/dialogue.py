@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from datetime import UTC, date, datetime, timedelta
 
-from flows import button_values, menu, places
+from flows import menu
 from flows.actions import Action, Button, Notify, Reply, SendDocument, SendVenue, Toast
 from flows.availability import Slot, slot_at, slots
 from flows.booking.appointments import cancel, my_appointments
@@ -26,11 +26,25 @@ from flows.booking.common import (
     summary,
 )
 from flows.booking.reminders import reminders
+from flows.booking.values import (
+    STEP_BUTTONS,
+    About,
+    AtSite,
+    AtTime,
+    Confirm,
+    Elsewhere,
+    MyAppointments,
+    OnDay,
+    Other,
+    Page,
+    StepButton,
+)
 from flows.calendar_file import booking_ics
 from flows.context import Context
 from flows.geo import Place
 from flows.i18n import _, current_locale, format_day, format_distance, format_time, ngettext
 from flows.moments import day_and_time
+from flows.places import PlaceChoice, Retype, ask_where, locate
 from flows.recipients import speaking_to
 from flows.site_index import site_index
 from flows.topics import OTHER, TOPIC_LABELS, topic_name
@@ -39,8 +53,6 @@ from storage.site_schema import SiteRecord
 
 DAYS_SHOWN = 6  # day buttons at once; "later days" pages on
 SITES_SHOWN = 3
-MAX_PAGE = 100  # pages of days; a forged page number beyond is an expired button
-MAX_STAMP = 2**37  # a slot's start in seconds: far beyond any horizon, within datetime's range
 
 
 # --- start and topic --------------------------------------------------------------------------
@@ -72,8 +84,8 @@ async def from_offer(ctx: Context, case_id: int) -> list[Action]:
     if not here:
         ctx.ask(FLOW, "where")
         return await prompt(ctx)
-    rows = [(ctx.step_button(site.name, f"site.{site.id}"),) for site in here]
-    rows.append((ctx.step_button(_("📍 Somewhere else"), "elsewhere"),))
+    rows = [(_step(ctx, site.name, AtSite(site.id)),) for site in here]
+    rows.append((_step(ctx, _("📍 Somewhere else"), Elsewhere()),))
     text = _("🏢 Which place suits you best?")
     return [Reply(text, buttons=(*rows, menu.home_row()))]
 
@@ -82,7 +94,7 @@ async def prompt(ctx: Context) -> list[Action]:
     step = ctx.state.step
     data = ctx.state.data or {}
     if step == "where":
-        return [places.ask_where(ctx)]
+        return [ask_where(ctx)]
     if step in ("day", "time", "confirm"):
         site = await _chosen_site(ctx)
         if site is not None:
@@ -96,7 +108,7 @@ async def prompt(ctx: Context) -> list[Action]:
 
 def _ask_topic(ctx: Context) -> list[Action]:
     ctx.ask(FLOW, "topic")
-    rows = tuple((ctx.step_button(topic_name(t), f"topic.{t}"),) for t in TOPIC_LABELS)
+    rows = tuple((_step(ctx, topic_name(t), About(t)),) for t in TOPIC_LABELS)
     text = _(
         "📅 <b>Book help</b>\n"
         "A digibuddy helps you one to one, for free.\n\n"
@@ -107,37 +119,38 @@ def _ask_topic(ctx: Context) -> list[Action]:
 
 async def on_button(ctx: Context, value: str) -> list[Action] | None:
     data = ctx.state.data or {}
-    kind, _sep, rest = value.partition(".")
-    if kind == "topic" and rest in TOPIC_LABELS:
-        ctx.ask(FLOW, "where", topic=rest)
-        if data.get("site"):
-            return await _site_chosen(ctx, data["site"])
-        return await prompt(ctx)
-    place = places.place_of(value)
-    if place is not None:
-        return await _sites_near(ctx, place.latitude, place.longitude)
-    if value == "retype":
-        return await prompt(ctx)
-    if value == "elsewhere":
-        ctx.ask(FLOW, "where")
-        return await prompt(ctx)
-    if kind == "site":
-        return await _site_chosen(ctx, rest)
-    page = button_values.number(rest, maximum=MAX_PAGE, minimum=0) if kind == "page" else None
-    if page is not None:
-        ctx.ask(FLOW, "day", page=page)
-        return await prompt(ctx)
-    if kind == "day":
-        return await _day_chosen(ctx, rest)
-    stamp = button_values.number(rest, maximum=MAX_STAMP) if kind == "time" else None
-    if stamp is not None:
-        return await _time_chosen(ctx, stamp)
-    if kind == "confirm":
-        return await _confirm(ctx)
-    if kind == "other":
-        ctx.ask(FLOW, "day", page=0)
-        return await prompt(ctx)
+    match STEP_BUTTONS.decode(value):
+        case About(topic=topic):
+            ctx.ask(FLOW, "where", topic=topic)
+            if data.get("site"):
+                return await _site_chosen(ctx, data["site"])
+            return await prompt(ctx)
+        case PlaceChoice(place=place) if place is not None:
+            return await _sites_near(ctx, place.latitude, place.longitude)
+        case Retype():
+            return await prompt(ctx)
+        case Elsewhere():
+            ctx.ask(FLOW, "where")
+            return await prompt(ctx)
+        case AtSite(site_id=site_id):
+            return await _site_chosen(ctx, site_id)
+        case Page(page=page):
+            ctx.ask(FLOW, "day", page=page)
+            return await prompt(ctx)
+        case OnDay(day=day):
+            return await _day_chosen(ctx, day)
+        case AtTime(stamp=stamp):
+            return await _time_chosen(ctx, stamp)
+        case Confirm():
+            return await _confirm(ctx)
+        case Other():
+            ctx.ask(FLOW, "day", page=0)
+            return await prompt(ctx)
     return None
+
+
+def _step(ctx: Context, label: str, button: StepButton) -> Button:
+    return ctx.step_button(label, STEP_BUTTONS.encode(button))
 
 
 # --- where ------------------------------------------------------------------------------------
@@ -146,7 +159,7 @@ async def on_button(ctx: Context, value: str) -> list[Action] | None:
 async def on_text(ctx: Context, text: str) -> list[Action] | None:
     if ctx.state.step != "where":
         return None
-    found = places.locate(ctx, text)
+    found = locate(ctx, text)
     if isinstance(found, Place):
         return await _sites_near(ctx, found.latitude, found.longitude)
     return found
@@ -171,8 +184,7 @@ async def _sites_near(ctx: Context, latitude: float, longitude: float) -> list[A
         return [Reply(text, remove_keyboard=True), *menu.main_menu(ctx)]
     ctx.ask(FLOW, "site")
     rows = tuple(
-        (ctx.step_button(f"{site.name} · {format_distance(km)}", f"site.{site.id}"),)
-        for site, km in found
+        (_step(ctx, f"{site.name} · {format_distance(km)}", AtSite(site.id)),) for site, km in found
     )
     return [
         Reply(_("📍 Thank you."), remove_keyboard=True),
@@ -216,11 +228,9 @@ async def _ask_day(ctx: Context, site: SiteRecord) -> list[Action]:
         )
         return [Reply(text, buttons=(menu.home_row(),))]
     ctx.ask(FLOW, "day")
-    rows: list[tuple[Button, ...]] = [
-        (ctx.step_button(format_day(day), f"day.{day.isoformat()}"),) for day in shown
-    ]
+    rows: list[tuple[Button, ...]] = [(_step(ctx, format_day(day), OnDay(day)),) for day in shown]
     if len(days) > (page + 1) * DAYS_SHOWN:
-        rows.append((ctx.step_button(_("➡️ Later days"), f"page.{page + 1}"),))
+        rows.append((_step(ctx, _("➡️ Later days"), Page(page + 1)),))
     text = _("📅 <b>{site}</b>\nWhich day suits you?").format(site=html.escape(site.name))
     return [Reply(text, buttons=(*rows, menu.home_row()))]
 
@@ -231,10 +241,9 @@ async def _chosen_site(ctx: Context) -> SiteRecord | None:
     return site if site is not None and site.coaching is not None else None
 
 
-async def _day_chosen(ctx: Context, value: str) -> list[Action] | None:
-    day = button_values.day(value, ctx.now.date())
-    if day is None:
-        return None
+async def _day_chosen(ctx: Context, day: date) -> list[Action] | None:
+    if abs(day - ctx.now.date()) > timedelta(days=3660):
+        return None  # never one of the days we offered
     site = await _chosen_site(ctx)
     return await _ask_time(ctx, site, day) if site is not None else None
 
@@ -246,11 +255,11 @@ async def _ask_time(ctx: Context, site: SiteRecord, day: date) -> list[Action]:
         return [Reply(_("😕 That day is full now.")), *await _ask_day(ctx, site)]
     ctx.ask(FLOW, "time", day=day.isoformat())
     buttons = [
-        ctx.step_button(format_time(s.starts_at, ctx.tz), f"time.{int(s.starts_at.timestamp())}")
+        _step(ctx, format_time(s.starts_at, ctx.tz), AtTime(int(s.starts_at.timestamp())))
         for s in free
     ]
     rows = [tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3)]
-    rows.append((ctx.step_button(_("↩️ Another day"), "other"),))
+    rows.append((_step(ctx, _("↩️ Another day"), Other()),))
     text = _("🕐 {day}\nWhat time?").format(day=format_day(day))
     return [Reply(text, buttons=(*rows, menu.home_row()))]
 
@@ -273,8 +282,8 @@ async def _ask_confirm(ctx: Context, site: SiteRecord, starts_at: datetime) -> l
         summary=summary(topic, site, starts_at, ctx.tz)
     )
     buttons = (
-        (ctx.step_button(_("✅ Yes, book it"), "confirm"),),
-        (ctx.step_button(_("↩️ Another time"), "other"),),
+        (_step(ctx, _("✅ Yes, book it"), Confirm()),),
+        (_step(ctx, _("↩️ Another time"), Other()),),
         menu.home_row(),
     )
     return [Reply(text, buttons=buttons)]
@@ -336,7 +345,7 @@ def _confirmation(ctx: Context, booking: Booking, site: SiteRecord) -> list[Acti
         bring=bring_text(booking.topic),
     )
     buttons = (
-        (booking_button(_("📅 My appointments"), "list"),),
+        (booking_button(_("📅 My appointments"), MyAppointments()),),
         (menu.home_button(),),
     )
     calendar = booking_ics(

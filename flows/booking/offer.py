@@ -7,6 +7,7 @@ from __future__ import annotations
 from flows import menu
 from flows.actions import Action, Notify, Reply
 from flows.booking.common import booking_button, no_booking_sites, offered_sites
+from flows.booking.values import FromOffer
 from flows.cases.common import on_current
 from flows.context import Context
 from flows.i18n import _
@@ -32,7 +33,7 @@ async def offer_for(ctx: Context, case: Case) -> list[Action]:
             "📅 Your digibuddy suggests help in person: one to one, at the digibank, "
             "for free.\nDo you want to choose a time?"
         )
-        buttons = ((booking_button(_("📅 Choose a time"), f"offer.{case.id}"),), menu.home_row())
+        buttons = ((booking_button(_("📅 Choose a time"), FromOffer(case.id)),), menu.home_row())
         note = Notify(case.citizen_id, text, buttons)
     sent = _("📅 Sent to question #{id}: a button to book a time. Once booked, it is in /agenda.")
     return [Reply(sent.format(id=case.id)), note]

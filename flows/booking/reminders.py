@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from flows.actions import Action, Later, Notify
 from flows.booking.common import booking_button, bring_text, change_row, summary
+from flows.booking.values import Coming
 from flows.context import Context
 from flows.i18n import _
 from storage.models import Booking
@@ -33,7 +34,7 @@ def reminders(ctx: Context, booking: Booking, site: SiteRecord) -> list[Action]:
         bring=bring_text(booking.topic),
     )
     buttons = (
-        (booking_button(_("👍 I'll be there"), f"coming.{booking.id}"),),
+        (booking_button(_("👍 I'll be there"), Coming(booking.id)),),
         change_row(booking),
     )
     return [

@@ -5,7 +5,7 @@ language), and a topic with that card in the digibank's staff group, if it has o
 from __future__ import annotations
 
 from flows.actions import Action, Button, CreateTopic, Notify, Relay
-from flows.cases.common import case_button, digibank_name
+from flows.cases.common import Close, Take, case_button, digibank_name
 from flows.context import Context
 from flows.i18n import _, language_name, use_locale
 from flows.recipients import locale_of
@@ -14,7 +14,7 @@ from storage.models import Case
 
 
 def take_button(case: Case) -> Button:
-    return case_button(f"take.{case.id}", _("✋ Take #{id}").format(id=case.id))
+    return case_button(Take(case.id), _("✋ Take #{id}").format(id=case.id))
 
 
 async def case_card(ctx: Context, case: Case) -> str:
@@ -39,7 +39,7 @@ async def alert_staff(ctx: Context, case: Case) -> list[Action]:
         with use_locale(ctx.settings.default_locale):  # a group has no language of its own
             card = await case_card(ctx, case)
             name = f"#{case.id} · {topic_name(case.topic)} · {case.locale.upper()}"
-            buttons = ((take_button(case), case_button(f"close.{case.id}", _("✅ Close"))),)
+            buttons = ((take_button(case), case_button(Close(case.id), _("✅ Close"))),)
         if case.topic_thread_id is None:
             alerts.append(CreateTopic(group.chat_id, name[:128], case.id))
         alerts.append(Notify(group.chat_id, card, buttons, Relay(case.id, in_topic=True)))

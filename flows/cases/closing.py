@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flows import menu
 from flows.actions import Action, Notify, Reply
-from flows.cases.common import case_button, on_current
+from flows.cases.common import Rate, case_button, on_current
 from flows.context import Context
 from flows.i18n import _
 from flows.recipients import speaking_to
@@ -49,7 +49,7 @@ async def _close(ctx: Context, case: Case, by: Author) -> list[Action]:
     actions: list[Action] = []
     if case.citizen_id is not None:
         with await speaking_to(ctx, case.citizen_id, case.locale):
-            stars = tuple(case_button(f"rate.{case.id}.{n}", "⭐" * n) for n in range(1, 6))
+            stars = tuple(case_button(Rate(case.id, n), "⭐" * n) for n in range(1, 6))
             text = _("✅ Your question is closed.\n⭐ How well did we help you?")
             actions.append(Notify(case.citizen_id, text, (stars[:3], stars[3:])))
     return actions

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, ClassVar
 
 from flows import callbacks, menu, staff
 from flows.actions import Action, Button, Reply
+from flows.button_codec import Bounds, ButtonCodec, Id
 from flows.context import Context
 from flows.i18n import _
 from flows.moments import relative_when
@@ -23,14 +26,59 @@ TRANSFER_FLOW = "transfer"  # a digibuddy choosing who gets their case
 CASE = "case"  # callback namespace of case buttons (take, done, rate, use): never stale
 
 
-def case_button(value: str, label: str) -> Button:
-    return Button(label, callbacks.encode(CASE, value))
+@dataclass(frozen=True)
+class Take:
+    """Staff: take a waiting case (`take.12`)."""
+
+    TAG: ClassVar[str] = "take"
+    case_id: Id
+
+
+@dataclass(frozen=True)
+class Use:
+    """Staff: make one of their cases the current one (`use.12`)."""
+
+    TAG: ClassVar[str] = "use"
+    case_id: Id
+
+
+@dataclass(frozen=True)
+class Close:
+    """Staff: close a case (`close.12`)."""
+
+    TAG: ClassVar[str] = "close"
+    case_id: Id
+
+
+@dataclass(frozen=True)
+class Done:
+    """The citizen: my question is answered (`done.12`)."""
+
+    TAG: ClassVar[str] = "done"
+    case_id: Id
+
+
+@dataclass(frozen=True)
+class Rate:
+    """The citizen rates the help of a closed case (`rate.12.5`)."""
+
+    TAG: ClassVar[str] = "rate"
+    case_id: Id
+    stars: Annotated[int, Bounds(1, 5)]
+
+
+CaseButton = Take | Use | Close | Done | Rate
+CASE_BUTTONS = ButtonCodec(Take, Use, Close, Done, Rate)
+
+
+def case_button(button: CaseButton, label: str) -> Button:
+    return Button(label, callbacks.encode(CASE, CASE_BUTTONS.encode(button)))
 
 
 def done_row(case: Case) -> tuple[Button, ...]:
     """Under the citizen's messages: they can close their question themselves."""
     return (
-        case_button(f"done.{case.id}", _("✅ My question is answered")),
+        case_button(Done(case.id), _("✅ My question is answered")),
         menu.home_button(),
     )
 

@@ -5,10 +5,12 @@
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
+from typing import ClassVar
 
 from flows import menu
-from flows.actions import Action, Notify, Reply
-from flows.button_values import MAX_USER_ID, number
+from flows.actions import Action, Button, Notify, Reply
+from flows.button_codec import ButtonCodec, UserId
 from flows.cases.briefing import briefing
 from flows.cases.card import alert_staff
 from flows.cases.common import TRANSFER_FLOW, current_case, on_current
@@ -16,6 +18,29 @@ from flows.context import Context
 from flows.i18n import _
 from flows.recipients import speaking_to
 from storage.models import Case
+
+
+@dataclass(frozen=True)
+class ToPerson:
+    """/transfer to another digibuddy (`to.<user id>`)."""
+
+    TAG: ClassVar[str] = "to"
+    user_id: UserId
+
+
+@dataclass(frozen=True)
+class ToBank:
+    """/transfer to another digibank (`bank.<digibank id>`)."""
+
+    TAG: ClassVar[str] = "bank"
+    digibank_id: str
+
+
+TRANSFER_BUTTONS = ButtonCodec(ToPerson, ToBank)
+
+
+def _button(ctx: Context, label: str, button: ToPerson | ToBank) -> Button:
+    return ctx.step_button(label, TRANSFER_BUTTONS.encode(button))
 
 
 async def release(ctx: Context) -> list[Action]:
@@ -48,10 +73,10 @@ async def _ask_transfer(ctx: Context, case: Case) -> list[Action]:
     for profile in await ctx.repos.staff.on_duty_for(case.digibank_id):
         if profile.user_id != ctx.user.id:
             label = f"👤 {profile.first_name}"
-            rows.append((ctx.step_button(label, f"to.{profile.user_id}"),))
+            rows.append((_button(ctx, label, ToPerson(profile.user_id)),))
     for bank in await ctx.repos.sites.digibanks():
         if bank.id != case.digibank_id:
-            rows.append((ctx.step_button(f"🏢 {bank.name}", f"bank.{bank.id}"),))
+            rows.append((_button(ctx, f"🏢 {bank.name}", ToBank(bank.id)),))
     text = _("➡️ To whom do you give question #{id}?").format(id=case.id)
     return [Reply(text, buttons=(*rows, menu.home_row()))]
 
@@ -60,11 +85,10 @@ async def on_transfer_button(ctx: Context, value: str) -> list[Action] | None:
     case = await current_case(ctx)
     if case is None or case.id != (ctx.state.data or {}).get("case"):
         return None
-    target, _sep, key = value.partition(".")
+    button = TRANSFER_BUTTONS.decode(value)
     me = await ctx.repos.staff.profile(ctx.user.id)
-    if target == "to":
-        other_id = number(key, maximum=MAX_USER_ID)
-        other = await ctx.repos.staff.profile(other_id) if other_id is not None else None
+    if isinstance(button, ToPerson):
+        other = await ctx.repos.staff.profile(button.user_id)
         if other is None or case.digibank_id not in await ctx.repos.memberships.of(other.user_id):
             return None
         if len(await ctx.repos.cases.active_of(other.user_id)) >= other.capacity:
@@ -83,7 +107,9 @@ async def on_transfer_button(ctx: Context, value: str) -> list[Action] | None:
             id=case.id, name=html.escape(other.first_name)
         )
         return [Reply(done), *await briefing(ctx, case, other.user_id, other.first_name)]
-    bank = await ctx.repos.sites.digibank(key) if target == "bank" else None
+    bank = (
+        await ctx.repos.sites.digibank(button.digibank_id) if isinstance(button, ToBank) else None
+    )
     if bank is None:
         return None
     await ctx.repos.cases.requeue(case, bank.id)

@@ -4,15 +4,45 @@ From then on the citizen just writes (flows/cases/relay.py)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from flows import menu
-from flows.actions import Action, Reply
+from flows.actions import Action, Button, Reply
+from flows.button_codec import ButtonCodec
 from flows.cases.card import alert_staff
 from flows.cases.common import FLOW, back_when, digibank_name, done_row
 from flows.context import Context
 from flows.i18n import _
 from flows.navigation import Destination, go
-from flows.topics import TOPIC_LABELS, topic_name
+from flows.topics import TOPIC_LABELS, Topic, topic_name
 from storage.models import Case
+
+
+@dataclass(frozen=True)
+class Bank:
+    """Which digibank to ask (`bank.<digibank id>`)."""
+
+    TAG: ClassVar[str] = "bank"
+    digibank_id: str
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """Find the nearest digibank first."""
+
+    TAG: ClassVar[str] = "nearest"
+
+
+@dataclass(frozen=True)
+class About:
+    """What the question is about (`topic.<code>`)."""
+
+    TAG: ClassVar[str] = "topic"
+    topic: Topic
+
+
+INTAKE_BUTTONS = ButtonCodec(Bank, Nearest, About)
 
 
 async def start(ctx: Context, digibank_id: str | None = None) -> list[Action]:
@@ -25,8 +55,8 @@ async def start(ctx: Context, digibank_id: str | None = None) -> list[Action]:
         if not banks:
             return await menu.show_person(ctx)
         ctx.ask(FLOW, "bank")
-        rows = [(ctx.step_button(bank.name, f"bank.{bank.id}"),) for bank in banks]
-        rows.append((ctx.step_button(_("📍 Find the nearest digibank"), "nearest"),))
+        rows = [(_button(ctx, bank.name, Bank(bank.id)),) for bank in banks]
+        rows.append((_button(ctx, _("📍 Find the nearest digibank"), Nearest()),))
         text = _(
             "👤 <b>Talk to a person</b>\n"
             "A digibuddy helps you here in this chat.\n\n"
@@ -38,8 +68,12 @@ async def start(ctx: Context, digibank_id: str | None = None) -> list[Action]:
 
 def _ask_topic(ctx: Context, digibank_id: str) -> list[Action]:
     ctx.ask(FLOW, "topic", bank=digibank_id)
-    rows = tuple((ctx.step_button(topic_name(t), f"topic.{t}"),) for t in TOPIC_LABELS)
+    rows = tuple((_button(ctx, topic_name(t), About(t)),) for t in TOPIC_LABELS)
     return [Reply(_("📋 What is your question about?"), buttons=(*rows, menu.home_row()))]
+
+
+def _button(ctx: Context, label: str, button: Bank | Nearest | About) -> Button:
+    return ctx.step_button(label, INTAKE_BUTTONS.encode(button))
 
 
 async def _already_open(ctx: Context, case: Case) -> Reply:
@@ -83,13 +117,13 @@ async def prompt(ctx: Context) -> list[Action]:
 
 
 async def on_button(ctx: Context, value: str) -> list[Action] | None:
-    if ctx.state.step == "bank" and value == "nearest":
-        return await go(ctx, Destination.FIND)
-    bank_chosen = ctx.state.step == "bank" and value.startswith("bank.")
-    if bank_chosen and await ctx.repos.sites.digibank(value[5:]) is not None:
-        return _ask_topic(ctx, value[5:])
-    if ctx.state.step == "topic" and value.startswith("topic.") and value[6:] in TOPIC_LABELS:
-        bank = (ctx.state.data or {}).get("bank")
-        if bank and await ctx.repos.sites.digibank(str(bank)) is not None:
-            return await _open(ctx, str(bank), value[6:])
+    match INTAKE_BUTTONS.decode(value), ctx.state.step:
+        case Nearest(), "bank":
+            return await go(ctx, Destination.FIND)
+        case Bank(digibank_id=bank), "bank" if await ctx.repos.sites.digibank(bank) is not None:
+            return _ask_topic(ctx, bank)
+        case About(topic=topic), "topic":
+            bank = (ctx.state.data or {}).get("bank")
+            if bank and await ctx.repos.sites.digibank(str(bank)) is not None:
+                return await _open(ctx, str(bank), topic)
     return None

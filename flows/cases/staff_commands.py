@@ -10,7 +10,7 @@ import html
 from flows import staff
 from flows.actions import Action, Reply
 from flows.cases.card import case_card, take_button
-from flows.cases.common import case_button, on_current
+from flows.cases.common import Use, case_button, on_current
 from flows.context import Context
 from flows.i18n import _, language_name
 from flows.topics import topic_name
@@ -68,8 +68,7 @@ async def my_cases(ctx: Context) -> list[Action]:
     if not active:
         return [Reply(_("💤 You are not helping anyone now. See /queue."))]
     rows = tuple(
-        (case_button(f"use.{case.id}", f"#{case.id} · {topic_name(case.topic)}"),)
-        for case in active
+        (case_button(Use(case.id), f"#{case.id} · {topic_name(case.topic)}"),) for case in active
     )
     return [Reply(_("📂 Your questions. Tap one to write to that person."), buttons=rows)]
 

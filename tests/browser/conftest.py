@@ -75,12 +75,20 @@ class FakeEmulatorClientApi:
         "title": "Digibank Leuven",
         "address": "Bondgenotenlaan 1, 3000 Leuven",
     }
+    INVITE_LINK = "https://t.me/digibank_test_bot?start=inv_Abc-123"
+    DIGIBANKS: ClassVar[list[dict[str, str]]] = [
+        {"id": "gent-ocmw", "name": "Digibank OCMW Gent"},
+        {"id": "leuven", "name": "Digibank Leuven"},
+    ]
     HOSTILE_HTML = (
         "<script>window.__pwned = 1</script>"
         '<img src="x" onerror="window.__pwned = 2">'
         "Safe <b>bold</b> text"
     )
     ARABIC_TEXT = "مرحبا! كيف يمكننا مساعدتك اليوم؟"
+    # Lines that start with Arabic, and one that starts with a Latin name (a site's name).
+    ARABIC_LINES = "أقرب ديجيبنك:\nDigibank Gent, Kortrijksesteenweg 1\nمفتوح الآن"
+    ARABIC_LINES_HTML = "<b>أقرب ديجيبنك:</b>\nDigibank Gent, Kortrijksesteenweg 1\nمفتوح الآن"
 
     def __init__(self) -> None:
         self.users: list[dict[str, Any]] = []
@@ -88,6 +96,8 @@ class FakeEmulatorClientApi:
         self.poll_requests: list[tuple[int, int]] = []
         self.fail_next_polls = 0  # answer this many polls with HTTP 500
         self.replay_next_poll = False  # answer the next poll from seq 0, ignoring `after`
+        self.roles: dict[int, dict[str, Any]] = {}  # set through the playground's roles
+        self.files: list[dict[str, Any]] = []  # files the page sent
         self._events: dict[int, list[dict[str, Any]]] = {}
         self._next_message_id: dict[int, int] = {}
         self._seq = 0
@@ -100,6 +110,11 @@ class FakeEmulatorClientApi:
         app.router.add_post("/_emulator/users/{user_id}/messages", self._user_message)
         app.router.add_post("/_emulator/users/{user_id}/callback", self._user_callback)
         app.router.add_get("/_emulator/chats/{chat_id}/events", self._chat_events)
+        app.router.add_post("/_emulator/users/{user_id}/files", self._user_file)
+        app.router.add_get("/_emulator/users/{user_id}/commands", self._user_commands)
+        app.router.add_get("/_playground/digibanks", self._digibanks)
+        app.router.add_get("/_playground/users/{user_id}/role", self._get_role)
+        app.router.add_post("/_playground/users/{user_id}/role", self._set_role)
 
     def events(self, chat_id: int) -> list[dict[str, Any]]:
         return self._events.get(chat_id, [])
@@ -159,6 +174,23 @@ class FakeEmulatorClientApi:
             self._bot_says(chat_id, html=self.HOSTILE_HTML)
         elif text == "arabic":
             self._bot_says(chat_id, text=self.ARABIC_TEXT)
+        elif text == "arabic lines":
+            self._bot_says(chat_id, text=self.ARABIC_LINES, html=self.ARABIC_LINES_HTML)
+        elif text == "invite":
+            self._bot_says(
+                chat_id,
+                text=f"🔗 Invite link for a digibuddy:\n{self.INVITE_LINK}\n\nWorks once.",
+                html=f"🔗 Invite link for a <b>digibuddy</b>:\n{self.INVITE_LINK}\n\nWorks once.",
+            )
+        elif text == "ask":  # a question with a tall reply keyboard that stays open
+            self._bot_says(
+                chat_id,
+                text="Which topic is it about?",
+                reply_markup={
+                    "keyboard": [[{"text": f"Topic {n}"}] for n in range(1, 6)],
+                    "resize_keyboard": True,
+                },
+            )
         elif "location" in body:
             self._bot_says(chat_id, venue=self.LEUVEN_VENUE, location=None)
             self._bot_says(
@@ -247,6 +279,52 @@ class FakeEmulatorClientApi:
         return web.json_response(
             {"callback_query_id": f"cb-{self._seq}", "update_id": self._seq}, status=201
         )
+
+    async def _user_file(self, request: web.Request) -> web.Response:
+        user = self._user(request)
+        kind = request.query["kind"]
+        data = await request.read()
+        self.files.append(
+            {
+                "user_id": user["id"],
+                "kind": kind,
+                "name": request.query.get("name"),
+                "content_type": request.content_type,
+                "data": data,
+            }
+        )
+        url = f"/_emulator/files/fake{len(self.files)}"
+        media = (
+            {"photo": {"url": url}}
+            if kind == "photo"
+            else {"document": {"file_name": request.query.get("name"), "url": url}}
+        )
+        event = self._new_message(user["id"], sender="user", **media)
+        return web.json_response(
+            {"message_id": event["message_id"], "update_id": event["seq"]}, status=201
+        )
+
+    async def _user_commands(self, request: web.Request) -> web.Response:
+        user = self._user(request)
+        commands = [{"command": "menu", "description": "Main menu"}]
+        if self.roles.get(user["id"], {}).get("role") in ("digibuddy", "organiser", "admin"):
+            commands = [{"command": "agenda", "description": "Appointments"}, *commands]
+        return web.json_response({"commands": commands})
+
+    async def _digibanks(self, request: web.Request) -> web.Response:
+        return web.json_response({"digibanks": self.DIGIBANKS})
+
+    async def _get_role(self, request: web.Request) -> web.Response:
+        user = self._user(request)
+        return web.json_response(self.roles.get(user["id"], {"role": "citizen", "digibanks": []}))
+
+    async def _set_role(self, request: web.Request) -> web.Response:
+        user = self._user(request)
+        body = await request.json()
+        self.received.append({"endpoint": "role", "user_id": user["id"], **body})
+        banks = [body["digibank"]] if body.get("digibank") else []
+        self.roles[user["id"]] = {"role": body["role"], "digibanks": banks}
+        return web.json_response(self.roles[user["id"]])
 
     async def _chat_events(self, request: web.Request) -> web.Response:
         chat_id = int(request.match_info["chat_id"])

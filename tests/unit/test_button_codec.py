@@ -90,3 +90,26 @@ def test_every_well_formed_value_decodes(value):
 @given(CODEC.strategy(forged=True))
 def test_every_forged_value_is_refused(value):
     assert CODEC.decode(value) is None
+
+
+def test_one_word_buttons_keep_their_word_as_value():
+    from flows.button_codec import word_kinds
+
+    kinds = word_kinds("nl", "fr")
+    codec = ButtonCodec(*kinds.values(), Take)
+    assert codec.encode(kinds["fr"]()) == "fr"
+    assert isinstance(codec.decode("nl"), kinds["nl"]) and codec.decode("nl").word == "nl"
+    for forged in ("de", "nl.1", "fr.", ""):
+        assert codec.decode(forged) is None
+
+
+def test_site_ids_of_forty_characters_fit():
+    @dataclass(frozen=True)
+    class Map:
+        TAG: ClassVar[str] = "map"
+        site_id: str
+
+    codec = ButtonCodec(Map)
+    value = codec.encode(Map("a" * 40))
+    assert codec.decode(value) == Map("a" * 40) and codec.decode("map." + "a" * 41) is None
+    assert len(callbacks.encode("site", value).encode()) <= callbacks.MAX_BYTES

@@ -15,7 +15,9 @@ GOOD_TOKEN = "123456789:AAH-abcdefghijklmnopqrstuvwxyz012345"
 def test_defaults_need_no_environment():
     settings = load_settings({})
     assert settings.playground
-    assert settings.database_url == "sqlite+aiosqlite:///digibank.db"
+    assert settings.database_url == "sqlite+aiosqlite:///playground.db"  # its own file
+    with_token = load_settings({"TELEGRAM_BOT_TOKEN": "123456:ABCdef_ghi-jkl-mnopqrstuvw"})
+    assert with_token.database_url == "sqlite+aiosqlite:///digibank.db"
     assert (settings.default_locale, settings.timezone, settings.port) == (
         "nl",
         "Europe/Brussels",

@@ -32,7 +32,17 @@ const ui = {
   longitudeInput: document.getElementById("longitude-input"),
   locationCancel: document.getElementById("location-cancel"),
   placeList: document.getElementById("place-list"),
+  roleToggle: document.getElementById("role-toggle"),
+  roleForm: document.getElementById("role-form"),
+  roleSelect: document.getElementById("role-select"),
+  digibankSelect: document.getElementById("digibank-select"),
+  commandsButton: document.getElementById("commands-button"),
+  commandMenu: document.getElementById("command-menu"),
+  sendFile: document.getElementById("send-file"),
+  fileInput: document.getElementById("file-input"),
 };
+const PLAYGROUND = "_playground";
+const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp", "image/gif"];
 
 let citizens = [];
 /** What this page sent, by "userId:messageId": fills gaps when the echoed event is sparse. */
@@ -58,11 +68,14 @@ function countPolls(busy, waiting) {
 
 // ---------------------------------------------------------------- API
 
-async function api(method, path, body, signal) {
-  const response = await fetch(`${API}/${path}`, {
+async function api(method, path, body, signal, base = API) {
+  const raw = body instanceof Blob;
+  const response = await fetch(`${base}/${path}`, {
     method,
-    headers: body === undefined ? {} : { "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: body === undefined ? {} : {
+      "Content-Type": raw ? body.type || "application/octet-stream" : "application/json",
+    },
+    body: body === undefined || raw ? body : JSON.stringify(body),
     signal,
     cache: "no-store",
   });
@@ -145,7 +158,7 @@ function upsertBubble(message) {
   const stick = message.sender === "user" || isNearBottom();
   const replyTo = message.reply_to_message_id;
   const preview = replyTo == null ? null : replyPreview(replyTo);
-  const node = renderMessage({ ...message, replyPreview: preview }, { pressCallback });
+  const node = renderMessage({ ...message, replyPreview: preview }, { pressCallback, openDeepLink });
   const existing = chat.bubbles.get(message.message_id);
   if (existing) {
     existing.replaceWith(node);
@@ -183,7 +196,10 @@ function applyEvent(event) {
     case "message":
       upsertBubble(event.sender === "user" ? withSentContent(event) : event);
       if (event.sender === "user") collapseOneTimeKeyboard();
-      else applyReplyMarkup(event.reply_markup);
+      else {
+        applyReplyMarkup(event.reply_markup);
+        refreshCommandsSoon(); // the bot sets a chat's "/" list as it answers (a new role)
+      }
       break;
     case "edit":
       upsertBubble({ ...event, edited: true });
@@ -222,6 +238,7 @@ function collapseOneTimeKeyboard() {
 }
 
 function showReplyKeyboard() {
+  const stick = isNearBottom(); // the list is about to shrink or grow: keep the newest in view
   const markup = chat?.replyKeyboard;
   const visible = Boolean(markup) && !chat.keyboardCollapsed;
   if (markup) renderReplyKeyboard(ui.replyKeyboard, markup, pressReplyButton);
@@ -230,6 +247,15 @@ function showReplyKeyboard() {
   ui.keyboardToggle.hidden = !markup;
   ui.keyboardToggle.setAttribute("aria-expanded", String(visible));
   ui.input.placeholder = markup?.input_field_placeholder || "Message";
+  if (stick) scrollToNewest();
+}
+
+/** Whoever reads the newest message keeps it in view when the list changes size (a reply
+ * keyboard, a banner, a turned phone): it never hides behind the keyboard. */
+function keepNewestInView() {
+  let pinned = true;
+  ui.messages.addEventListener("scroll", () => { pinned = isNearBottom(); }, { passive: true });
+  new ResizeObserver(() => { if (pinned) scrollToNewest(); }).observe(ui.messages);
 }
 
 function pressReplyButton(spec) {
@@ -292,6 +318,144 @@ async function pressCallback(messageId, spec, button) {
     button.removeAttribute("aria-busy");
     button.classList.remove("pressed");
   }
+}
+
+// ---------------------------------------------------------------- files
+
+async function sendFile(file) {
+  const target = chat;
+  const kind = PHOTO_TYPES.includes(file.type) ? "photo" : "document";
+  const query = new URLSearchParams({ kind, name: file.name || "file" });
+  try {
+    await api("POST", `users/${target.userId}/files?${query}`, file);
+    if (target === chat) collapseOneTimeKeyboard(); // the bubble comes with the event
+  } catch (error) {
+    showToast(`Could not send the file: ${error.message}`);
+  }
+}
+
+// ---------------------------------------------------------------- deep links
+
+/** A tapped t.me link to the bot: an invite opens as a new simulated user (the person the
+ * link was for); any other link sends "/start <payload>" as the current user, as Telegram. */
+async function openDeepLink(payload) {
+  let userId = chat.userId;
+  if (payload.startsWith("inv_")) {
+    try {
+      const language = currentCitizen()?.language_code || preferredLanguage();
+      const citizen = await createCitizen(`Invited ${citizens.length + 1}`, language);
+      switchToCitizen(citizen.id);
+      userId = citizen.id;
+    } catch (error) {
+      showToast(`Could not open the link: ${error.message}`);
+      return;
+    }
+  }
+  if (userId === chat.userId) await sendMessage({ text: `/start ${payload}` });
+}
+
+// ---------------------------------------------------------------- roles and the "/" menu
+
+async function loadDigibanks() {
+  try {
+    const { digibanks = [] } = await api("GET", "digibanks", undefined, undefined, PLAYGROUND);
+    ui.digibankSelect.replaceChildren(
+      ...digibanks.map((bank) => new Option(bank.name, bank.id)),
+    );
+  } catch {
+    ui.roleToggle.hidden = true; // not a playground bot (the page on its own)
+  }
+}
+
+async function showRole() {
+  const target = chat;
+  try {
+    const { role, digibanks = [] } = await api(
+      "GET", `users/${target.userId}/role`, undefined, undefined, PLAYGROUND,
+    );
+    if (target !== chat) return;
+    ui.roleSelect.value = role;
+    if (digibanks.length) ui.digibankSelect.value = digibanks[0];
+    const name = ui.roleSelect.selectedOptions[0]?.text.split(" ")[0] ?? role;
+    ui.roleToggle.textContent = `🪪 ${name}`;
+    ui.roleToggle.setAttribute("aria-label", `Role: ${name}`);
+  } catch { /* unknown to the database yet: a citizen */ }
+}
+
+function updateDigibankChoice() {
+  ui.digibankSelect.disabled = !["digibuddy", "organiser"].includes(ui.roleSelect.value);
+}
+
+function wireRoles() {
+  ui.roleToggle.addEventListener("click", () => {
+    const opening = ui.roleForm.hidden;
+    ui.roleForm.hidden = !opening;
+    ui.roleToggle.setAttribute("aria-expanded", String(opening));
+  });
+  ui.roleSelect.addEventListener("change", updateDigibankChoice);
+  ui.roleForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { role: ui.roleSelect.value };
+    if (!ui.digibankSelect.disabled) body.digibank = ui.digibankSelect.value;
+    try {
+      await api("POST", `users/${chat.userId}/role`, body, undefined, PLAYGROUND);
+      ui.roleForm.hidden = true;
+      ui.roleToggle.setAttribute("aria-expanded", "false");
+      const bank = body.digibank ? ` of ${ui.digibankSelect.selectedOptions[0].text}` : "";
+      showToast(`You are now ${body.role}${bank}. Tap / for your commands.`);
+      await showRole();
+      await loadCommands();
+    } catch (error) {
+      showToast(`Could not set the role: ${error.message}`);
+    }
+  });
+  updateDigibankChoice();
+}
+
+/** The bot's "/" list for this user, as their Telegram app shows it. */
+async function loadCommands() {
+  const target = chat;
+  let commands = [];
+  try {
+    commands = (await api("GET", `users/${target.userId}/commands`)).commands ?? [];
+  } catch { /* an older emulator: no menu */ }
+  if (target !== chat) return;
+  ui.commandMenu.replaceChildren(...commands.map(({ command, description }) => {
+    const item = element("button", "command");
+    item.type = "button";
+    item.setAttribute("role", "menuitem");
+    item.dir = "auto";
+    item.append(element("span", "command-name", `/${command}`),
+      element("span", "command-description", description));
+    item.addEventListener("click", () => {
+      toggleCommandMenu(false);
+      sendMessage({ text: `/${command}` });
+    });
+    return item;
+  }));
+  ui.commandsButton.hidden = commands.length === 0;
+  if (commands.length === 0) toggleCommandMenu(false);
+}
+
+let commandsTimer = null;
+function refreshCommandsSoon() {
+  if (chat.replaying) return; // switchToCitizen loads them once
+  clearTimeout(commandsTimer);
+  commandsTimer = setTimeout(() => { loadCommands(); showRole(); }, 300);
+}
+
+function toggleCommandMenu(open = ui.commandMenu.hidden) {
+  const stick = isNearBottom();
+  ui.commandMenu.hidden = !open;
+  ui.commandsButton.setAttribute("aria-expanded", String(open));
+  if (stick) scrollToNewest();
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
 }
 
 // ---------------------------------------------------------------- location chooser
@@ -400,6 +564,9 @@ function switchToCitizen(userId) {
   renderCitizenSelect();
   document.documentElement.lang = currentCitizen()?.language_code || "en";
   pollEvents(chat);
+  toggleCommandMenu(false);
+  loadCommands();
+  showRole();
 }
 
 async function createCitizen(firstName, languageCode) {
@@ -449,6 +616,13 @@ function wireComposer() {
     if (!(await sendMessage({ text }))) ui.input.value = text; // keep it to retry
   });
   ui.sendSticker.addEventListener("click", () => sendMessage({ sticker: "👍" }));
+  ui.sendFile.addEventListener("click", () => ui.fileInput.click());
+  ui.fileInput.addEventListener("change", () => {
+    const [file] = ui.fileInput.files;
+    ui.fileInput.value = "";
+    if (file && chat) sendFile(file);
+  });
+  ui.commandsButton.addEventListener("click", () => toggleCommandMenu());
   ui.sendLocation.addEventListener("click", openLocationChooser);
   ui.startButton.addEventListener("click", () => sendMessage({ text: "/start" }));
   ui.keyboardToggle.addEventListener("click", () => {
@@ -487,6 +661,9 @@ async function start() {
   wireCitizenBar();
   wireComposer();
   wireLocationChooser();
+  keepNewestInView();
+  wireRoles();
+  await loadDigibanks();
   await resync(rememberedCitizen());
   document.body.dataset.ready = "true"; // lets tests and tools know the page is live
 }

@@ -105,7 +105,52 @@ function formatTime(unixSeconds) {
   return time;
 }
 
-function messageContent(message) {
+// A link to a bot with a start payload: what Telegram opens as "/start <payload>".
+const DEEP_LINK = /https?:\/\/t\.me\/([A-Za-z0-9_]{3,64})\?start=([A-Za-z0-9_-]{1,64})/g;
+
+/** The start payload of a t.me deep link, or null. */
+export function deepLinkPayload(href) {
+  try {
+    const url = new URL(href);
+    if (url.hostname !== "t.me" || !/^\/[A-Za-z0-9_]+$/.test(url.pathname)) return null;
+    const payload = url.searchParams.get("start");
+    return payload && /^[A-Za-z0-9_-]{1,64}$/.test(payload) ? payload : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Telegram makes bare URLs tappable; t.me deep links open the chat with the bot here. */
+function linkifyDeepLinks(text) {
+  const nodes = [];
+  let at = 0;
+  for (const match of text.matchAll(DEEP_LINK)) {
+    if (match.index > at) nodes.push(document.createTextNode(text.slice(at, match.index)));
+    const link = element("a", "deep-link", match[0]);
+    link.href = match[0];
+    nodes.push(link);
+    at = match.index + match[0].length;
+  }
+  if (at < text.length) nodes.push(document.createTextNode(text.slice(at)));
+  return nodes;
+}
+
+/** Links that start the bot open here, as a simulated user (see chat.js `openDeepLink`). */
+function wireDeepLinks(container, actions) {
+  for (const link of container.querySelectorAll("a[href]")) {
+    const payload = deepLinkPayload(link.href);
+    if (payload === null || !actions?.openDeepLink) continue;
+    link.classList.add("deep-link");
+    link.removeAttribute("target");
+    link.title = "Opens the chat with the bot in the playground";
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      actions.openDeepLink(payload);
+    });
+  }
+}
+
+function messageContent(message, actions) {
   const parts = [];
   if (message.replyPreview) {
     const preview = element("div", "reply-preview", message.replyPreview);
@@ -123,13 +168,58 @@ function messageContent(message) {
   // Only the bot's HTML is parsed; what a citizen typed is always plain text.
   if (message.sender === "bot" && typeof message.html === "string" && message.html !== "") {
     const text = element("div", "text");
-    text.append(renderTelegramHtml(message.html));
+    text.append(...splitLines(renderTelegramHtml(message.html), actions));
+    wireDeepLinks(text, actions);
     parts.push(text);
   } else if (typeof message.text === "string" && message.text !== "" && message.text !== sticker) {
-    parts.push(element("div", "text", message.text));
+    const text = element("div", "text");
+    const links = message.sender === "bot" ? actions : null; // a citizen's words stay words
+    text.append(...splitLines(document.createTextNode(message.text), links));
+    if (links) wireDeepLinks(text, links);
+    parts.push(text);
   }
   if (parts.length === 0) parts.push(element("div", "text unsupported", "(unsupported message)"));
   return parts;
+}
+
+// Letters of the right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko and their
+// presentation forms); any other letter reads left to right.
+const RTL_LETTER = /[\u0590-\u07FF\u0860-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/u;
+
+/** "rtl" or "ltr" from the first letter of `text` (Unicode's first strong character), or null. */
+export function firstStrongDirection(text) {
+  const letter = /\p{L}/u.exec(text);
+  if (!letter) return null;
+  return RTL_LETTER.test(letter[0]) ? "rtl" : "ltr";
+}
+
+function lineElement() {
+  const line = element("div", "line");
+  line.dir = "auto"; // like Telegram: each line takes its direction from its first letter
+  return line;
+}
+
+/**
+ * Split rendered text (a node or fragment) into one `.line` element per line, at the
+ * newlines outside other elements (a newline inside <pre> or <b> stays in its element,
+ * where `unicode-bidi: plaintext` still gives each paragraph its own direction).
+ */
+function splitLines(content, actions = null) {
+  const lines = [lineElement()];
+  const nodes = content.nodeType === Node.DOCUMENT_FRAGMENT_NODE ? [...content.childNodes] : [content];
+  for (const node of nodes) {
+    if (node.nodeType !== Node.TEXT_NODE) {
+      lines.at(-1).append(node);
+      continue;
+    }
+    node.data.split("\n").forEach((piece, index) => {
+      if (index > 0) lines.push(lineElement());
+      if (piece) lines.at(-1).append(...(actions ? linkifyDeepLinks(piece) : [piece]));
+    });
+  }
+  // An empty line keeps its height, as a blank line does in Telegram.
+  for (const line of lines) if (!line.hasChildNodes()) line.append(document.createElement("br"));
+  return lines;
 }
 
 function inlineKeyboard(markup, messageId, actions) {
@@ -180,7 +270,12 @@ export function renderMessage(message, actions) {
   const speaker = element("span", "visually-hidden", sender === "bot" ? "Bot: " : "You: ");
   speaker.dir = "ltr"; // an element with its own dir is ignored by the bubble's dir="auto"
   bubble.append(speaker);
-  bubble.append(...messageContent(message));
+  bubble.append(...messageContent(message, actions));
+  // Lines carry their own dir="auto", which the bubble's dir="auto" skips: the bubble (its
+  // corner, time, cards) follows the message's first line that has a letter.
+  const firstLine = bubble.querySelector(".text")?.textContent ?? "";
+  const direction = firstStrongDirection(firstLine);
+  if (direction) bubble.dir = direction;
 
   const meta = element("span", "meta");
   if (message.edited) meta.append(element("span", "edited", "edited "));
