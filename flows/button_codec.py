@@ -14,7 +14,8 @@ value part of the callback data (see flows.callbacks) and decoded with validatio
 Callback data comes from the user's client and can be forged. A value that does not
 decode (unknown tag, wrong number of parts, a number out of its bounds, a word that is
 not one of its choices) is None, which the router answers as an expired button: never an
-exception. Fields are ints with bounds, ISO days, or words (`Literal[...]` for a fixed
+exception. Fields are ints with bounds, ISO days, or words (`Literal[...]` or
+`Annotated[str, OneOf(codes)]` for a fixed
 set). `strategy()` gives hypothesis strategies for well-formed values and for values that
 are well-formed on the wire but out of bounds, for property tests.
 """
@@ -40,6 +41,13 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)  # days a button may nam
 class Bounds:
     low: int
     high: int
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """A word field that takes one of these codes (kept where the codes are defined)."""
+
+    words: tuple[str, ...]
 
 
 Id = Annotated[int, Bounds(1, MAX_ID)]  # a row of ours (case, booking, …)
@@ -127,7 +135,8 @@ def _fields(kind: type) -> tuple[_Field, ...]:
         elif typing.get_origin(base) is Literal:
             found.append(_Field(field.name, "word", choices=tuple(typing.get_args(base))))
         elif base is str:
-            found.append(_Field(field.name, "word"))
+            one_of = next((e for e in extras if isinstance(e, OneOf)), None)
+            found.append(_Field(field.name, "word", choices=one_of.words if one_of else ()))
         else:
             raise TypeError(f"{kind.__name__}.{field.name}: unsupported button field {hint}")
     return tuple(found)

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Annotated
 
+from flows.button_codec import OneOf
 from flows.i18n import N_, _
 from storage.site_schema import TOPICS
 
@@ -23,19 +24,7 @@ TOPIC_LABELS = {
 }
 assert set(TOPIC_LABELS) == set(TOPICS)
 # The topic codes, as a button field (flows.button_codec).
-Topic = Literal[
-    "taxonweb",
-    "itsme",
-    "eid",
-    "ebanking",
-    "burgerprofiel",
-    "email",
-    "smartphone",
-    "jobs",
-    "health",
-    "other",
-]
-assert set(get_args(Topic)) == set(TOPIC_LABELS)
+Topic = Annotated[str, OneOf(TOPICS)]
 
 
 def topic_name(topic: str) -> str:

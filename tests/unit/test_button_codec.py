@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 
 from flows import callbacks
-from flows.button_codec import Bounds, ButtonCodec, Id
+from flows.button_codec import Bounds, ButtonCodec, Id, OneOf
 
 
 @dataclass(frozen=True)
@@ -113,3 +113,15 @@ def test_site_ids_of_forty_characters_fit():
     value = codec.encode(Map("a" * 40))
     assert codec.decode(value) == Map("a" * 40) and codec.decode("map." + "a" * 41) is None
     assert len(callbacks.encode("site", value).encode()) <= callbacks.MAX_BYTES
+
+
+@dataclass(frozen=True)
+class Topic:
+    TAG: ClassVar[str] = "topic"
+    code: Annotated[str, OneOf(("itsme", "eid"))]
+
+
+def test_a_word_of_a_fixed_set_kept_where_the_set_is_defined():
+    codec = ButtonCodec(Topic)
+    assert codec.decode("topic.eid") == Topic("eid")
+    assert codec.decode("topic.taxes") is None
