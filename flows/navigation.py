@@ -28,6 +28,7 @@ class Destination(StrEnum):
     PERSON = "person"  # talk to a person; (digibank_id) skips choosing the digibank
     LANGUAGE = "language"
     PRIVACY = "privacy"
+    DEEP_LINK = "deeplink"  # (payload) what a t.me/<bot>?start=<payload> link asked for
 
 
 Entry = Callable[..., Awaitable[list[Action]]]  # (ctx, *arguments) → actions

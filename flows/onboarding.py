@@ -14,6 +14,7 @@ from flows.actions import Action, Button, Reply
 from flows.button_codec import ButtonCodec, word_kinds
 from flows.context import Context
 from flows.i18n import SUPPORTED_LOCALES, _, language_name, resolve_locale, use_locale
+from flows.navigation import Destination, go
 from flows.staff import command_menu
 from storage.vocabulary import STAFF_ROLES
 
@@ -65,10 +66,14 @@ def typed_language(text: str) -> str | None:
     return None
 
 
-async def start(ctx: Context, telegram_language: str | None) -> list[Action]:
-    """/start for someone who has not accepted yet: the language picker, their language first."""
+async def start(ctx: Context, telegram_language: str | None, then: str = "") -> list[Action]:
+    """/start for someone who has not accepted yet: the language picker, their language
+    first. `then`: the deep link they came through, followed once they said OK."""
     guess = resolve_locale(ctx.user.locale, telegram_language, ctx.settings.default_locale)
-    return ask_language_in(ctx, FLOW, guess)
+    actions = ask_language_in(ctx, FLOW, guess)
+    if then:
+        ctx.state.data = {**(ctx.state.data or {}), "then": then}
+    return actions
 
 
 async def ask_language(ctx: Context) -> list[Action]:
@@ -143,6 +148,10 @@ async def on_button(ctx: Context, value: str) -> list[Action] | None:
         return await choose_language(ctx, button.TAG)
     if ctx.state.step == "privacy" and isinstance(button, Accept):
         ctx.user.consent_at = ctx.now
+        then = str((ctx.state.data or {}).get("then") or "")
+        if then:  # they came for something: go there now
+            ctx.finish()
+            return [Reply(_("✅ Thank you! Welcome.")), *await go(ctx, Destination.DEEP_LINK, then)]
         return menu.main_menu(ctx, intro=_("✅ Thank you! Welcome."))
     if ctx.state.step == "privacy" and isinstance(button, TellMore):
         details = await privacy.show_privacy(ctx, finish=False)

@@ -70,6 +70,7 @@ for _to, _entry in {
     Destination.PERSON: cases.start,
     Destination.LANGUAGE: onboarding.ask_language,
     Destination.PRIVACY: privacy.show_privacy,
+    Destination.DEEP_LINK: lambda ctx, payload: _deep_link(ctx, payload),
 }.items():
     navigation.register(_to, _entry)
 # What flows do before /forget deletes a user's rows: tell the staff concerned.
@@ -196,16 +197,33 @@ DEEP_LINKS: dict[str, Callable[[Context, str], Awaitable[list[Action]]]] = {
 }
 
 
+def _deep_link_handler(
+    payload: str,
+) -> Callable[[Context, str], Awaitable[list[Action]]] | None:
+    if len(payload) > 64:
+        return None
+    return next((h for prefix, h in DEEP_LINKS.items() if payload.startswith(prefix)), None)
+
+
+async def _deep_link(ctx: Context, payload: str) -> list[Action]:
+    """Where a link from a poster leads, once the person is onboarded."""
+    handler = _deep_link_handler(payload)
+    return await handler(ctx, payload) if handler is not None else menu.main_menu(ctx)
+
+
 async def _start(event: events.Command, ctx: Context) -> list[Action]:
-    """/start, with an optional deep-link payload; then onboarding or the menu."""
+    """/start, with an optional deep-link payload; then onboarding or the menu. A new
+    person who came through a link (a poster's QR code) gets where it leads right after
+    saying OK to the privacy notice."""
     actions: list[Action] = []
     payload = event.args.strip()
-    handler = next((h for prefix, h in DEEP_LINKS.items() if payload.startswith(prefix)), None)
+    handler = _deep_link_handler(payload)
     if not ctx.onboarded:
-        if handler is staff.redeem and len(payload) <= 64:  # staff join before onboarding
+        if handler is staff.redeem:  # staff join before onboarding
             actions += await handler(ctx, payload)
-        return actions + await onboarding.start(ctx, event.sender.language_code)
-    if handler is not None and len(payload) <= 64:
+        then = payload if handler is not None and handler is not staff.redeem else ""
+        return actions + await onboarding.start(ctx, event.sender.language_code, then)
+    if handler is not None:
         return actions + await handler(ctx, payload)
     if ctx.role in STAFF_ROLES:  # /start also refreshes a staff member's "/" list
         actions.append(staff.command_menu(ctx.user.id, ctx.role))

@@ -176,3 +176,18 @@ async def test_health_endpoint(emu, start_bot):
     async with aiohttp.ClientSession() as http, http.get(f"{service.web_url}/healthz") as answer:
         assert answer.status == 200
         assert (await answer.json())["status"] == "ok"
+
+
+async def test_a_new_citizen_from_a_poster_link_lands_where_the_link_leads(emu, start_bot):
+    """`t.me/<bot>?start=near`: language and privacy first, then straight to the search
+    the poster promised, not the general menu."""
+    await start_bot()
+    ann = Citizen(emu, language="fr")
+    [picker] = await ann.say("/start near")
+    assert "🌐" in picker["text"]
+    await ann.tap("Français")
+    welcome, where = await ann.tap("✅", count=2)
+    assert "Merci" in welcome["text"]
+    assert where["text"].startswith("📍") and "code postal" in where["text"]
+    [found] = await ann.say("9000")
+    assert "Gent" in found["text"] or "Gand" in found["text"]
