@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -52,6 +52,14 @@ def may_have_happened(exc: NetworkError) -> bool:
     answer: Telegram did not carry it out."""
     cause = exc.__cause__
     return isinstance(cause, httpx.HTTPError) and not isinstance(cause, _NOT_SENT)
+
+
+def backoff_delays(first: float = 0.2, top: float = 10.0) -> Iterator[float]:
+    """0.2, 0.4, 0.8 … seconds, then `top` for ever: waits while something is down."""
+    delay = first
+    while True:
+        yield delay
+        delay = min(delay * 2, top)
 
 
 def _seconds(value: int | float | timedelta) -> float:

@@ -37,7 +37,7 @@ from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from bot.bot_calls import BotCalls, Where
-from bot.delivery import AmbiguousSend, RetryPolicy, UserBlockedBot
+from bot.delivery import AmbiguousSend, RetryPolicy, UserBlockedBot, backoff_delays
 from bot.ordering import ChatLocks
 from flows import actions as act
 from storage.db import Database, is_outage
@@ -518,8 +518,7 @@ class OutboxSender:
         """Record an outcome; while the database is down, keep trying (the message is out:
         sending it again would double it). Given up only when the process stops; then the
         claim is taken over by the rules of `take_over`."""
-        delay = 0.2
-        while True:
+        for delay in backoff_delays(top=5.0):
             try:
                 return await record()
             except Exception as exc:
@@ -527,7 +526,7 @@ class OutboxSender:
                     raise
                 log.warning("outbox: outcome waits for the database")
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        raise AssertionError("unreachable")
 
     async def _later(self, row_id: int, attempts: int, error: str, seconds: float) -> None:
         await self._recorded(lambda: self._record_later(row_id, attempts, error, seconds))

@@ -25,6 +25,7 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.error import InvalidToken, TelegramError
 
+from bot.delivery import backoff_delays
 from bot.ordering import ChatLocks, chat_of
 from storage.db import Database, is_outage
 from storage.repositories import Repositories
@@ -34,14 +35,6 @@ log = logging.getLogger(__name__)
 Handle = Callable[[Update], Awaitable[bool]]  # True once committed (UpdatePipeline.process)
 MAX_BACKOFF = 10.0
 MAX_WAITING = 2000  # updates in memory before we stop fetching more (a slow database)
-
-
-def backoff_delays(first: float = 0.2, top: float = MAX_BACKOFF) -> Any:
-    """0.2, 0.4, 0.8 … seconds, then `top` for ever."""
-    delay = first
-    while True:
-        yield delay
-        delay = min(delay * 2, top)
 
 
 class Poller:
@@ -98,7 +91,7 @@ class Poller:
     async def _run(self) -> None:
         await self._resume()
         offset: int | None = None
-        delays = backoff_delays()
+        delays = backoff_delays(top=MAX_BACKOFF)
         while True:
             if len(self._queued) >= MAX_WAITING:
                 self._drained.clear()
@@ -115,19 +108,19 @@ class Poller:
                 await asyncio.sleep(next(delays))
                 continue
             if not updates:
-                delays = backoff_delays()
+                delays = backoff_delays(top=MAX_BACKOFF)
                 continue
             if not await self._store(updates):
                 await asyncio.sleep(next(delays))  # offset unchanged: fetched again later
                 continue
-            delays = backoff_delays()
+            delays = backoff_delays(top=MAX_BACKOFF)
             offset = updates[-1].update_id + 1
             for update in updates:
                 self._dispatch(update)
 
     async def _resume(self) -> None:
         """Updates a previous run stored and did not handle (killed, database gone)."""
-        for delay in backoff_delays():
+        for delay in backoff_delays(top=MAX_BACKOFF):
             try:
                 async with self.db.transaction() as session:
                     stored = await Repositories(session).inbox.waiting()
@@ -169,7 +162,7 @@ class Poller:
         """In the chat's line (FIFO); again, in the same place, while the database is down."""
         try:
             async with self.locks.hold(chat_of(update)), self._gate:
-                for delay in backoff_delays():
+                for delay in backoff_delays(top=MAX_BACKOFF):
                     try:
                         if await self.handle(update):
                             return
